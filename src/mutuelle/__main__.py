@@ -1,0 +1,15 @@
+"""The `mutuelle` command: the project's manage.py (serve, worker, demo, backup, restore, ...)."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutuelle.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from mutuelle.lib.countries import COUNTRIES
+
+from .models import Organization, OrgKind, User
+from .roles import Role, Scope
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Email, phone or user name"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        "invalid_login": _("Wrong login or password. Check both and try again."),
+        "inactive": _("This account is disabled. Ask your manager."),
+    }
+
+
+class OtpForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class UserCreateForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    username = forms.SlugField(label=_("User name"), max_length=150)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[("fr", "Français"), ("en", "English")])
+    home_organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.unscoped.none()
+    )
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_organization"].queryset = organizations
+
+    def clean_username(self):
+        value = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=value).exists():
+            raise forms.ValidationError(_("This user name is taken."))
+        return value
+
+
+class GrantForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    scope = forms.ChoiceField(label=_("Scope"), choices=Scope.choices)
+    organization = forms.ModelChoiceField(
+        label=_("Organization or provider"), queryset=Organization.unscoped.none(), required=False
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=[("", "—")] + sorted((c, n[0]) for c, n in COUNTRIES.items()),
+        required=False,
+    )
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+    def clean(self):
+        data = super().clean()
+        scope = data.get("scope")
+        if scope in (Scope.ORGANIZATION, Scope.PROVIDER) and not data.get("organization"):
+            self.add_error("organization", _("Choose the organization or provider."))
+        if scope == Scope.COUNTRY and not data.get("country"):
+            self.add_error("country", _("Choose the country."))
+        return data
+
+
+KIND_CHOICES = OrgKind.choices

@@ -1,0 +1,129 @@
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from ..roles import Perm
+
+IMPORTERS: dict[str, "Importer"] = {}
+
+# Reason codes of row errors, translated at the edge.
+ROW_REASONS = {
+    "required": _("A value is required."),
+    "unknown_country": _("Unknown country code %(value)s."),
+    "bad_integer": _("Expected a whole number, found %(value)s."),
+    "duplicate_in_file": _("The same identifier already appears on line %(line)s."),
+    "unknown_parent": _("No parent with code %(value)s, neither in the database nor in the file."),
+    "parent_country": _("The parent %(value)s is in another country."),
+    "depth_mismatch": _("Level %(value)s does not follow its parent's level %(parent)s."),
+    "too_long": _("At most %(max)s characters."),
+    "missing_column": _("Column %(column)s is missing from the file."),
+}
+
+TABLE_REASONS = {
+    "table.no_header": _("The file has no header line."),
+    "table.bad_csv": _("The file is not a readable CSV file (%(detail)s)."),
+    "table.bad_xlsx": _("The file is not a readable Excel (.xlsx) file (%(detail)s)."),
+    "table.too_large": _("The file is larger than %(limit_mb)s MB."),
+    "table.empty": _("The file is empty."),
+    "table.unknown_format": _("%(filename)s is neither a CSV nor an XLSX file."),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any  # lazy translated label; the template's header in each language
+    required: bool = False
+    max_length: int = 200
+    example: str = ""
+
+
+@dataclass
+class RowError:
+    column: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"column": self.column, "code": self.code, "params": self.params}
+
+
+@dataclass
+class StagedRow:
+    """One row during the check: raw text values by column key, then clean values and errors."""
+
+    line: int
+    raw: dict[str, str]
+    key: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+    def error(self, column: str, code: str, **params) -> None:
+        self.errors.append(RowError(column, code, params))
+
+
+def fold(text: str) -> str:
+    """Header matching ignores case, accents, spaces and punctuation."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+class Importer:
+    """Subclass, declare columns, implement `check` and `apply`, then @register."""
+
+    slug: ClassVar[str]
+    label: ClassVar[Any]
+    perm: ClassVar[str] = Perm.RUN_IMPORTS
+    columns: ClassVar[list[Column]]
+
+    def header_map(self, headers: list[str]) -> tuple[dict[int, str], list[RowError]]:
+        """Which file column holds which key; errors for missing required columns."""
+        names: dict[str, str] = {}
+        for col in self.columns:
+            names[fold(col.key)] = col.key
+            for lang in ("fr", "en"):
+                with translation.override(lang):
+                    names[fold(str(col.label))] = col.key
+        mapping = {i: names[fold(h)] for i, h in enumerate(headers) if fold(h) in names}
+        present = set(mapping.values())
+        missing = [
+            RowError(c.key, "missing_column", {"column": c.key})
+            for c in self.columns
+            if c.required and c.key not in present
+        ]
+        return mapping, missing
+
+    def template_headers(self, language: str) -> list[str]:
+        with translation.override(language):
+            return [str(c.label) for c in self.columns]
+
+    def template_example(self) -> list[str]:
+        return [c.example for c in self.columns]
+
+    def key(self, raw: dict[str, str]) -> str:
+        """The row's external identifier (idempotency and duplicate detection)."""
+        return ""
+
+    def check_basics(self, row: StagedRow) -> None:
+        for col in self.columns:
+            value = row.raw.get(col.key, "")
+            if col.required and not value:
+                row.error(col.key, "required")
+            elif len(value) > col.max_length:
+                row.error(col.key, "too_long", max=col.max_length)
+
+    def check(self, rows: list[StagedRow], job) -> None:
+        """Fill `values` and `errors` for a chunk of rows. Set-based: one query per chunk."""
+        raise NotImplementedError
+
+    def apply(self, values: list[dict[str, Any]], job) -> dict[str, int]:
+        """Write all checked rows (called once, inside one transaction). Return counts."""
+        raise NotImplementedError
+
+
+def register(cls: type[Importer]) -> type[Importer]:
+    IMPORTERS[cls.slug] = cls()
+    return cls

@@ -1,0 +1,71 @@
+"""The menu and the home page's tasks, derived from what the user may do."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import rules
+from .roles import Perm, Role
+from .scoping import grants_of
+
+
+@dataclass(frozen=True)
+class Entry:
+    url_name: str
+    label: object
+    perm: str | None = None
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+MENU = [
+    Entry("home", _("Home")),
+    Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
+    Entry("user_list", _("Users and roles"), Perm.VIEW_USERS),
+    Entry("import_index", _("Imports"), Perm.RUN_IMPORTS),
+    Entry("job_list", _("Background jobs"), Perm.VIEW_JOBS),
+    Entry("audit_list", _("Audit trail"), Perm.VIEW_AUDIT),
+]
+
+# What each role comes to do, shown first on its home page. Later issues add their tasks here.
+ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
+    Role.PLATFORM_ADMIN: [
+        ("organization_list", _("Host networks, unions and mutuals")),
+        ("user_list", _("Create users and grant roles")),
+        ("job_list", _("Watch background jobs and backups")),
+    ],
+    Role.NETWORK_COORDINATOR: [
+        ("organization_list", _("Follow the organizations of the network")),
+        ("user_list", _("Appoint country focal points")),
+    ],
+    Role.COUNTRY_FOCAL_POINT: [
+        ("organization_list", _("Follow the organizations of your country")),
+        ("import_index", _("Import the places of your country")),
+    ],
+    Role.UNION_MANAGER: [
+        ("organization_list", _("Follow the union's mutuals")),
+        ("user_list", _("Manage the staff of the union and its mutuals")),
+    ],
+    Role.MUTUAL_MANAGER: [
+        ("user_list", _("Manage your mutual's staff and their roles")),
+        ("import_index", _("Import data from spreadsheets")),
+    ],
+    Role.ENROLMENT_OFFICER: [("import_index", _("Import registers from spreadsheets"))],
+    Role.CASHIER: [("job_list", _("Follow your background jobs"))],
+    Role.CLAIMS_OFFICER: [("import_index", _("Import provider invoice files"))],
+    Role.MEDICAL_ADVISER: [("organization_list", _("See your mutual"))],
+    Role.ACCOUNTANT: [("import_index", _("Import opening balances and statements"))],
+    Role.AUDITOR: [
+        ("audit_list", _("Read the audit trail")),
+        ("user_list", _("Review who holds which role")),
+    ],
+    Role.PROVIDER_CLERK: [],
+}
+
+
+def menu_for(user) -> list[Entry]:
+    grants = grants_of(user)
+    return [e for e in MENU if e.perm is None or rules.has_perm(grants, e.perm)]

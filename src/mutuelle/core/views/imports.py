@@ -1,0 +1,147 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from mutuelle.lib.tabular import write_csv, write_xlsx
+
+from ..imports import IMPORTERS
+from ..imports import actions as import_actions
+from ..imports.base import ROW_REASONS, TABLE_REASONS
+from ..imports.jobs import CHECK, COMMIT
+from ..models import ImportRow, Job
+from ..permissions import can, require
+from ..roles import Perm
+from ..scoping import visible_organizations
+from .jobs import visible_jobs
+
+
+class UploadForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("For"), queryset=None, required=False)
+    file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+
+def _importer(slug):
+    try:
+        return IMPORTERS[slug]
+    except KeyError as exc:
+        raise Http404 from exc
+
+
+def explain(code: str, params: dict) -> str:
+    template = ROW_REASONS.get(code) or TABLE_REASONS.get(code)
+    if template is None:
+        return code
+    try:
+        return str(template) % params
+    except (KeyError, TypeError):
+        return str(template)
+
+
+@login_required
+def import_index(request):
+    require(request.user, Perm.RUN_IMPORTS)
+    importers = [i for i in IMPORTERS.values() if can(request.user, i.perm)]
+    recent = visible_jobs(request.user).filter(kind__in=[CHECK, COMMIT])[:20]
+    return render(request, "core/import_index.html", {"importers": importers, "recent": recent})
+
+
+@login_required
+def import_template(request, importer, fmt):
+    imp = _importer(importer)
+    require(request.user, imp.perm)
+    language = get_language()[:2]
+    headers, rows = imp.template_headers(language), [imp.template_example()]
+    if fmt == "csv":
+        body, ctype = write_csv(headers, rows), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = write_xlsx(headers, rows, title=imp.slug)
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        raise Http404
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{imp.slug}-{language}.{fmt}"'
+    return response
+
+
+@login_required
+def import_upload(request, importer):
+    imp = _importer(importer)
+    require(request.user, imp.perm)
+    form = UploadForm(
+        request.POST or None, request.FILES or None,
+        organizations=visible_organizations(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = import_actions.start_check(
+            request.user,
+            importer=imp.slug,
+            organization=form.cleaned_data["organization"],
+            filename=upload.name,
+            content=upload.read(),
+        )
+        return redirect("import_report", job_uuid=job.uuid)
+    return render(request, "core/import_upload.html", {"importer": imp, "form": form})
+
+
+def _check_job(user, job_uuid) -> Job:
+    try:
+        return visible_jobs(user).get(uuid=job_uuid, kind=CHECK)
+    except Job.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _report_rows(job):
+    rows = ImportRow.unscoped.filter(job=job).exclude(errors=[]).order_by("line")
+    for row in rows.iterator():
+        for err in row.errors:
+            yield row.line, err["column"], explain(err["code"], err["params"])
+
+
+@login_required
+def import_report(request, job_uuid):
+    job = _check_job(request.user, job_uuid)
+    errors = Paginator(list(_report_rows(job)) if job.is_finished else [], 100).get_page(
+        request.GET.get("page")
+    )
+    file_messages = [explain(m["code"], m["params"]) for m in job.messages]
+    commit = Job.unscoped.filter(kind=COMMIT, params__check_job=job.pk).first()
+    return render(
+        request,
+        "core/import_report.html",
+        {"job": job, "errors": errors, "file_messages": file_messages, "commit": commit,
+         "importer": IMPORTERS[job.params["importer"]]},
+    )
+
+
+@login_required
+def import_report_csv(request, job_uuid):
+    job = _check_job(request.user, job_uuid)
+    headers = [str(_("Line")), str(_("Column")), str(_("Problem"))]
+    body = write_csv(headers, [list(r) for r in _report_rows(job)])
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="report-{job.uuid}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def import_commit(request, job_uuid):
+    job = _check_job(request.user, job_uuid)
+    try:
+        commit = import_actions.start_commit(request.user, job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("import_report", job_uuid=job.uuid)
+    return redirect("job_detail", job_uuid=commit.uuid)

@@ -1,0 +1,1 @@
+"""Small helpers that import no Mutuelle app: money, periods, codes, file reading."""
