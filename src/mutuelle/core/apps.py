@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import checks, imports, tasks  # noqa: F401  (checks, importers, tasks)
+        from . import backups, checks, imports, notifications, tasks  # noqa: F401

@@ -1,0 +1,103 @@
+"""The demo network: two countries, unions, mutuals, sections, providers, places and one
+login per role. Realistic names from the field; loaded once (idempotent)."""
+
+from django.db import transaction
+
+from mutuelle.core import actions
+from mutuelle.core.models import Organization, Place, User
+from mutuelle.core.roles import Role, Scope
+
+PLACES = {
+    "SN": [
+        ("SN", "Sénégal", None),
+        ("SN-TH", "Thiès", "SN"),
+        ("SN-TH-TH", "Thiès (département)", "SN-TH"),
+        ("SN-TH-TH-KM", "Keur Mousseu", "SN-TH-TH"),
+        ("SN-TH-TH-KM-01", "Ndiaye Bopp", "SN-TH-TH-KM"),
+        ("SN-TH-TH-KM-02", "Keur Ibra Fall", "SN-TH-TH-KM"),
+        ("SN-DK", "Dakar", "SN"),
+        ("SN-DK-PK", "Pikine", "SN-DK"),
+        ("SN-DK-PK-KMS", "Keur Massar", "SN-DK-PK"),
+    ],
+    "CM": [
+        ("CM", "Cameroun", None),
+        ("CM-NW", "Nord-Ouest", "CM"),
+        ("CM-NW-ME", "Mezam", "CM-NW"),
+        ("CM-NW-ME-BF", "Bafut", "CM-NW-ME"),
+    ],
+}
+
+# (role, username, full name, organization code or country, scope)
+LOGINS = [
+    (Role.PLATFORM_ADMIN, "admin", "Administrateur de la plateforme", None, Scope.GLOBAL),
+    (Role.NETWORK_COORDINATOR, "coordination", "Aminata Sow", "RCAO", Scope.ORGANIZATION),
+    (Role.COUNTRY_FOCAL_POINT, "pointfocal.sn", "Ousmane Diallo", "SN", Scope.COUNTRY),
+    (Role.UNION_MANAGER, "union.thies", "Fatou Ndiaye", "UMT", Scope.ORGANIZATION),
+    (Role.MUTUAL_MANAGER, "gerant.km", "Mamadou Fall", "MSKM", Scope.ORGANIZATION),
+    (Role.ENROLMENT_OFFICER, "agent.km", "Awa Diop", "MSKM", Scope.ORGANIZATION),
+    (Role.CASHIER, "caisse.km", "Ndeye Faye", "MSKM", Scope.ORGANIZATION),
+    (Role.CLAIMS_OFFICER, "prestations.km", "Ibrahima Sarr", "MSKM", Scope.ORGANIZATION),
+    (Role.MEDICAL_ADVISER, "medecin.km", "Dr Khady Mbaye", "MSKM", Scope.ORGANIZATION),
+    (Role.ACCOUNTANT, "comptable.km", "Cheikh Ba", "MSKM", Scope.ORGANIZATION),
+    (Role.AUDITOR, "controle.km", "Mariama Cissé", "MSKM", Scope.ORGANIZATION),
+    (Role.PROVIDER_CLERK, "accueil.cs-thies", "Rokhaya Gueye", "CSTH", Scope.PROVIDER),
+    (Role.MUTUAL_MANAGER, "manager.bafut", "Emmanuel Ngwa", "MSBF", Scope.ORGANIZATION),
+]
+
+
+def password_for(username: str) -> str:
+    return f"demo-{username}"
+
+
+def _places() -> dict[str, Place]:
+    made: dict[str, Place] = {}
+    for country, rows in PLACES.items():
+        for code, name, parent in rows:
+            made[code] = actions.create_place(
+                country=country, code=code, name=name, parent=made.get(parent) if parent else None
+            )
+    return made
+
+
+@transaction.atomic
+def load() -> bool:
+    """Load the demo network; False when it is already there."""
+    if Organization.unscoped.filter(code="RCAO").exists():
+        return False
+    places = _places()
+
+    def org(kind, code, name, parent, country="SN", currency="XOF", tz="Africa/Dakar", place=None):
+        return actions.create_organization(
+            None, parent=parent, kind=kind, code=code, name=name, country=country,
+            currency=currency, time_zone=tz, place=places.get(place) if place else None,
+        )
+
+    net = org("network", "RCAO", "Réseau de concertation des mutuelles (démo)", None)
+    umt = org("union", "UMT", "Union des mutuelles de santé de Thiès", net, place="SN-TH")
+    mskm = org("mutual", "MSKM", "Mutuelle de santé de Keur Massar", umt, place="SN-DK-PK-KMS")
+    org("section", "MSKM-NB", "Section de Ndiaye Bopp", mskm, place="SN-TH-TH-KM-01")
+    org("mutual", "MSAF", "Mutuelle And Fagaru", umt, place="SN-TH-TH-KM")
+    org("provider", "CSTH", "Centre de santé de Thiès", umt, place="SN-TH-TH")
+    org("provider", "HRTH", "Hôpital régional de Thiès", umt, place="SN-TH-TH")
+    cm = dict(country="CM", currency="XAF", tz="Africa/Douala")
+    unw = org("union", "UMNW", "Union des mutuelles du Nord-Ouest", net, place="CM-NW", **cm)
+    org("mutual", "MSBF", "Mutuelle de santé de Bafut", unw, place="CM-NW-ME-BF", **cm)
+    org("provider", "CSBF", "Centre de santé intégré de Bafut", unw, place="CM-NW-ME-BF", **cm)
+
+    orgs = {o.code: o for o in Organization.unscoped.all()}
+    for role, username, full_name, where, scope in LOGINS:
+        target = orgs.get(where) if scope in (Scope.ORGANIZATION, Scope.PROVIDER) else None
+        user = User.objects.create_user(
+            username=username,
+            password=password_for(username),
+            full_name=full_name,
+            home_organization=target,
+            language="fr",
+            is_staff=role == Role.PLATFORM_ADMIN,
+            is_superuser=role == Role.PLATFORM_ADMIN,
+        )
+        actions.grant_role(
+            None, user, role=role, scope=scope, organization=target,
+            country=where if scope == Scope.COUNTRY else "",
+        )
+    return True
