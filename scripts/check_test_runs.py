@@ -23,7 +23,9 @@ def main() -> int:
         for line in report.read_text().splitlines():
             rec = json.loads(line)
             if rec["outcome"] == "skipped":
-                problems.append(f"skipped in {report.stem}: {rec['nodeid']} ({rec.get('reason', '')})")
+                problems.append(
+                    f"skipped in {report.stem}: {rec['nodeid']} ({rec.get('reason', '')})"
+                )
             elif rec["outcome"] == "passed":
                 ran.setdefault(rec["nodeid"], set()).add(report.stem)
             else:

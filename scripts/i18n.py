@@ -1,9 +1,9 @@
 """Translation catalogues without a gettext toolchain at run time.
 
-    python scripts/i18n.py compile   .po -> .mo (polib), for every catalogue
-    python scripts/i18n.py check     fail when `makemessages` would change a catalogue, or a
-                                     French string is empty, fuzzy or identical to its
-                                     English source (names and codes listed in ALLOWED aside)
+python scripts/i18n.py compile   .po -> .mo (polib), for every catalogue
+python scripts/i18n.py check     fail when `makemessages` would change a catalogue, or a
+                                 French string is empty, fuzzy or identical to its
+                                 English source (names and codes listed in ALLOWED aside)
 """
 
 import shutil
@@ -18,12 +18,54 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "src" / "mutuelle" / "locale"
 # French strings allowed to equal their English source: names, codes, words French shares.
 ALLOWED = {
-    "Mutuelle", "SMS", "Code", "Section", "Union", "Page %(n)s of %(total)s", "Menu",
-    "Excel (.xlsx)", "CSV", "Discussion", "Message", "Messages", "Audit", "Global", "Total",
-    "Email", "Parent", "Solde", "Date", "Documents", "Description", "Organization", "Transport",
-    "Type", "Notes", "Options", "Actions", "Contact", "Contacts", "Fonction", "Statut", "Note",
-    "%(value)s", "OK", "Commune", "Region", "Village", "Services", "Portugais", "Français",
-    "English", "Action", "Mutual", "Network", "Federation", "Guinée", "Niger", "Mali",
+    "Mutuelle",
+    "SMS",
+    "Code",
+    "Section",
+    "Union",
+    "Page %(n)s of %(total)s",
+    "Menu",
+    "Excel (.xlsx)",
+    "CSV",
+    "Discussion",
+    "Message",
+    "Messages",
+    "Audit",
+    "Global",
+    "Total",
+    "Email",
+    "Parent",
+    "Solde",
+    "Date",
+    "Documents",
+    "Description",
+    "Organization",
+    "Transport",
+    "Type",
+    "Notes",
+    "Options",
+    "Actions",
+    "Contact",
+    "Contacts",
+    "Fonction",
+    "Statut",
+    "Note",
+    "%(value)s",
+    "OK",
+    "Commune",
+    "Region",
+    "Village",
+    "Services",
+    "Portugais",
+    "Français",
+    "English",
+    "Action",
+    "Mutual",
+    "Network",
+    "Federation",
+    "Guinée",
+    "Niger",
+    "Mali",
 }
 
 
@@ -40,15 +82,31 @@ def check() -> int:
     problems = []
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "mutuelle"
-        shutil.copytree(ROOT / "src" / "mutuelle", copy, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            ROOT / "src" / "mutuelle", copy, ignore=shutil.ignore_patterns("__pycache__")
+        )
         subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "django-admin"), "makemessages", "-l", "fr", "-l", "en",
-             "--no-obsolete", "--add-location", "file"],
-            cwd=copy, check=True, capture_output=True,
+            [
+                str(ROOT / ".venv" / "bin" / "django-admin"),
+                "makemessages",
+                "-l",
+                "fr",
+                "-l",
+                "en",
+                "--no-obsolete",
+                "--add-location",
+                "file",
+            ],
+            cwd=copy,
+            check=True,
+            capture_output=True,
         )
         for po_path in sorted(LOCALE.glob("*/LC_MESSAGES/django.po")):
             fresh_path = copy / "locale" / po_path.relative_to(LOCALE)
-            mine, fresh = _entries(polib.pofile(str(po_path))), _entries(polib.pofile(str(fresh_path)))
+            mine, fresh = (
+                _entries(polib.pofile(str(po_path))),
+                _entries(polib.pofile(str(fresh_path))),
+            )
             if set(mine) != set(fresh):
                 for key in sorted(set(fresh) - set(mine), key=str)[:20]:
                     problems.append(f"{po_path.parent.parent.name}: missing msgid {key[1]!r}")

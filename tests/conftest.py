@@ -7,7 +7,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from mutuelle.core import actions
-from mutuelle.core.models import Organization, User
+from mutuelle.core.models import User
 from mutuelle.core.roles import Role, Scope
 
 hypothesis_settings.register_profile("ci", max_examples=60, deadline=None)
@@ -21,14 +21,22 @@ SENTINEL = "ZZSENTINELQX"
 
 def make_org(kind, code, parent=None, country="SN", currency="XOF", tz="Africa/Dakar", name=None):
     return actions.create_organization(
-        None, parent=parent, kind=kind, code=code, name=name or f"{kind.title()} {code}",
-        country=country, currency=currency, time_zone=tz,
+        None,
+        parent=parent,
+        kind=kind,
+        code=code,
+        name=name or f"{kind.title()} {code}",
+        country=country,
+        currency=currency,
+        time_zone=tz,
     )
 
 
 def make_user(username, role=None, scope=Scope.ORGANIZATION, org=None, country="", **extra):
     user = User.objects.create_user(
-        username=username, password=PASSWORD, full_name=extra.pop("full_name", username.title()),
+        username=username,
+        password=PASSWORD,
+        full_name=extra.pop("full_name", username.title()),
         home_organization=org if scope in (Scope.ORGANIZATION, Scope.PROVIDER) else None,
         **extra,
     )
@@ -47,23 +55,43 @@ class World:
         self.section_a = make_org("section", "MA-S1", self.mutual_a, name="Section Ndiaye")
         self.provider_a = make_org("provider", "PA", self.union_a, name="Centre de santé Thiès")
         self.union_b = make_org(
-            "union", "UB", self.network, country="CM", currency="XAF", tz="Africa/Douala",
+            "union",
+            "UB",
+            self.network,
+            country="CM",
+            currency="XAF",
+            tz="Africa/Douala",
             name=f"Union Bamenda {SENTINEL}",
         )
         self.mutual_b = make_org(
-            "mutual", "MB", self.union_b, country="CM", currency="XAF", tz="Africa/Douala",
+            "mutual",
+            "MB",
+            self.union_b,
+            country="CM",
+            currency="XAF",
+            tz="Africa/Douala",
             name=f"Mutuelle Bafut {SENTINEL}",
         )
         self.provider_b = make_org(
-            "provider", "PB", self.union_b, country="CM", currency="XAF", tz="Africa/Douala",
+            "provider",
+            "PB",
+            self.union_b,
+            country="CM",
+            currency="XAF",
+            tz="Africa/Douala",
             name=f"Hôpital Bafut {SENTINEL}",
         )
         self.admin = make_user("admin", Role.PLATFORM_ADMIN, Scope.GLOBAL)
         self.coordinator = make_user("coordinator", Role.NETWORK_COORDINATOR, org=self.network)
         self.focal_sn = make_user("focal", Role.COUNTRY_FOCAL_POINT, Scope.COUNTRY, country="SN")
         self.union_manager = make_user("umanager", Role.UNION_MANAGER, org=self.union_a)
-        self.manager = make_user("manager", Role.MUTUAL_MANAGER, org=self.mutual_a,
-                                 phone="+221 77 000 00 01", email="manager@example.org")
+        self.manager = make_user(
+            "manager",
+            Role.MUTUAL_MANAGER,
+            org=self.mutual_a,
+            phone="+221 77 000 00 01",
+            email="manager@example.org",
+        )
         self.enrolment = make_user("agent", Role.ENROLMENT_OFFICER, org=self.mutual_a)
         self.cashier = make_user("cashier", Role.CASHIER, org=self.mutual_a)
         self.claims = make_user("claims", Role.CLAIMS_OFFICER, org=self.mutual_a)
@@ -98,9 +126,16 @@ def world(db):
 
 
 @pytest.fixture(autouse=True)
-def _english_off(settings):
+def _test_settings(settings):
     # Tests see French by default like the field; tests that need English switch explicitly.
     settings.LANGUAGE_CODE = "fr"
+    # Argon2 is deliberately slow; unit tests use a fast hasher (browser journeys do not).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No collectstatic manifest in unit tests (browser journeys use the real one).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 # --- Run report: which test passed, failed or skipped in this pass (see scripts/test.sh) ----

@@ -129,7 +129,9 @@ def set_active(actor, user: User, active: bool) -> None:
     _check_manages(actor, user)
     User.objects.filter(pk=user.pk).update(is_active=active)
     audit.record(
-        actor, "user.activated" if active else "user.deactivated", user,
+        actor,
+        "user.activated" if active else "user.deactivated",
+        user,
         organization=user.home_organization,
     )
 
@@ -162,8 +164,13 @@ def grant_role(
     grant.full_clean()
     grant.save()
     audit.record(
-        actor, "role.granted", user, organization=organization,
-        role=role, scope=scope, country=country,
+        actor,
+        "role.granted",
+        user,
+        organization=organization,
+        role=role,
+        scope=scope,
+        country=country,
     )
     return grant
 
@@ -173,7 +180,9 @@ def revoke_role(actor, grant: RoleGrant) -> None:
     target = target_of(grant.organization) if grant.organization else None
     if actor is not None:
         require(actor, Perm.GRANT_ROLES)
-        if code := rules.may_grant(grants_of(actor), grant.role, grant.scope, target, grant.country):
+        if code := rules.may_grant(
+            grants_of(actor), grant.role, grant.scope, target, grant.country
+        ):
             raise reason_error(code)
     updated = RoleGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_by=actor

@@ -33,7 +33,9 @@ class UserCreateForm(forms.Form):
     username = forms.SlugField(label=_("User name"), max_length=150)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=[("fr", "Français"), ("en", "English")])
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("fr", "Français"), ("en", "English")]
+    )
     home_organization = forms.ModelChoiceField(
         label=_("Organization"), queryset=Organization.unscoped.none()
     )
@@ -61,9 +63,11 @@ class GrantForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, organizations=None, **kwargs):
+    def __init__(self, *args, organizations=None, roles=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
+        if roles is not None:
+            self.fields["role"].choices = [(v, lbl) for v, lbl in Role.choices if v in roles]
 
     def clean(self):
         data = super().clean()

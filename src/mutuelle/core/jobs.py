@@ -63,7 +63,10 @@ class JobCancelled(Exception):
 
 def message(job: Job, code: str, **params: Any) -> None:
     """Append a message (a code with parameters; the screen translates it)."""
-    job.messages = [*job.messages, {"code": code, "params": params, "at": timezone.now().isoformat()}]
+    job.messages = [
+        *job.messages,
+        {"code": code, "params": params, "at": timezone.now().isoformat()},
+    ]
 
 
 def start(kind: str, *, actor=None, organization=None, params: dict | None = None) -> Job:
@@ -89,9 +92,9 @@ def enqueue(job: Job) -> None:
 
 def request_cancel(job: Job) -> bool:
     """Ask a queued or running job to stop at the end of its current chunk."""
-    updated = Job.unscoped.filter(pk=job.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]).update(
-        cancel_requested=True
-    )
+    updated = Job.unscoped.filter(
+        pk=job.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]
+    ).update(cancel_requested=True)
     return updated == 1
 
 
@@ -175,9 +178,12 @@ def recover_stale_jobs() -> list[int]:
     recovered = []
     for pk, dead_worker in stale:
         with transaction.atomic():
-            if Job.unscoped.filter(
-                pk=pk, state=Job.State.RUNNING, worker_id=dead_worker
-            ).update(state=Job.State.QUEUED, worker_id="") == 1:
+            if (
+                Job.unscoped.filter(pk=pk, state=Job.State.RUNNING, worker_id=dead_worker).update(
+                    state=Job.State.QUEUED, worker_id=""
+                )
+                == 1
+            ):
                 enqueue(Job.unscoped.get(pk=pk))
                 recovered.append(pk)
                 log.warning("job %s resumed: worker %s is gone", pk, dead_worker)

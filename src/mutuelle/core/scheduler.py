@@ -70,7 +70,9 @@ def release_lease(holder: str) -> None:
     SchedulerLease.unscoped.filter(name=LEASE_NAME, holder=holder).update(holder="")
 
 
-def tick(holder: str, now: datetime | None = None, registry: list[Periodic] | None = None) -> list[str]:
+def tick(
+    holder: str, now: datetime | None = None, registry: list[Periodic] | None = None
+) -> list[str]:
     """Enqueue what is due; returns the names enqueued (none unless `holder` holds the lease)."""
     now = now or timezone.now()
     if not acquire_lease(holder, now):

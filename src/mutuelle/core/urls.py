@@ -22,7 +22,9 @@ urlpatterns = [
     path("users/new/", users.user_create, name="user_create"),
     path("users/<uuid:user_uuid>/", users.user_detail, name="user_detail"),
     path("users/<uuid:user_uuid>/grant/", users.grant_create, name="grant_create"),
-    path("users/<uuid:user_uuid>/reset-password/", users.password_reset, name="user_password_reset"),
+    path(
+        "users/<uuid:user_uuid>/reset-password/", users.password_reset, name="user_password_reset"
+    ),
     path("users/<uuid:user_uuid>/active/", users.user_set_active, name="user_set_active"),
     path("grants/<int:grant_id>/revoke/", users.grant_revoke, name="grant_revoke"),
     path("audit/", users.audit_list, name="audit_list"),
@@ -31,11 +33,23 @@ urlpatterns = [
     path("jobs/<uuid:job_uuid>/progress/", jobs.job_progress, name="job_progress"),
     path("jobs/<uuid:job_uuid>/cancel/", jobs.job_cancel, name="job_cancel"),
     path("imports/", imports.import_index, name="import_index"),
-    path("imports/<slug:importer>/template.<str:fmt>", imports.import_template, name="import_template"),
+    path(
+        "imports/<slug:importer>/template.<str:fmt>",
+        imports.import_template,
+        name="import_template",
+    ),
     path("imports/<slug:importer>/", imports.import_upload, name="import_upload"),
     path("imports/run/<uuid:job_uuid>/", imports.import_report, name="import_report"),
-    path("imports/run/<uuid:job_uuid>/report.csv", imports.import_report_csv, name="import_report_csv"),
+    path(
+        "imports/run/<uuid:job_uuid>/report.csv",
+        imports.import_report_csv,
+        name="import_report_csv",
+    ),
     path("imports/run/<uuid:job_uuid>/commit/", imports.import_commit, name="import_commit"),
     path("messages/", notifications.notification_list, name="notification_list"),
-    path("messages/<uuid:notification_uuid>/read/", notifications.notification_read, name="notification_read"),
+    path(
+        "messages/<uuid:notification_uuid>/read/",
+        notifications.notification_read,
+        name="notification_read",
+    ),
 ]

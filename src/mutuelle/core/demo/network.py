@@ -68,8 +68,15 @@ def load() -> bool:
 
     def org(kind, code, name, parent, country="SN", currency="XOF", tz="Africa/Dakar", place=None):
         return actions.create_organization(
-            None, parent=parent, kind=kind, code=code, name=name, country=country,
-            currency=currency, time_zone=tz, place=places.get(place) if place else None,
+            None,
+            parent=parent,
+            kind=kind,
+            code=code,
+            name=name,
+            country=country,
+            currency=currency,
+            time_zone=tz,
+            place=places.get(place) if place else None,
         )
 
     net = org("network", "RCAO", "Réseau de concertation des mutuelles (démo)", None)
@@ -97,7 +104,11 @@ def load() -> bool:
             is_superuser=role == Role.PLATFORM_ADMIN,
         )
         actions.grant_role(
-            None, user, role=role, scope=scope, organization=target,
+            None,
+            user,
+            role=role,
+            scope=scope,
+            organization=target,
             country=where if scope == Scope.COUNTRY else "",
         )
     return True

@@ -10,8 +10,9 @@ from .jobs import CHECK, COMMIT
 
 
 @transaction.atomic
-def start_check(actor, *, importer: str, organization: Organization | None, filename: str,
-                content: bytes) -> Job:
+def start_check(
+    actor, *, importer: str, organization: Organization | None, filename: str, content: bytes
+) -> Job:
     """Upload a file and start its dry run; nothing is imported yet."""
     if importer not in IMPORTERS:
         raise PermissionDenied
@@ -41,6 +42,11 @@ def start_commit(actor, check: Job) -> Job:
     commit = jobs.start(
         COMMIT, actor=actor, organization=locked.organization, params={"check_job": locked.pk}
     )
-    audit.record(actor, "import.committed", commit, organization=locked.organization,
-                 importer=locked.params["importer"])
+    audit.record(
+        actor,
+        "import.committed",
+        commit,
+        organization=locked.organization,
+        importer=locked.params["importer"],
+    )
     return commit

@@ -83,8 +83,12 @@ class ImportCheck(JobKind):
         total = rows.count()
         with_errors = rows.exclude(errors=[]).count()
         fatal = any(m["code"] == "missing_column" for m in job.messages)
-        return {"rows": total, "rows_with_errors": with_errors, "fatal": fatal,
-                "ready": total > 0 and with_errors == 0 and not fatal}
+        return {
+            "rows": total,
+            "rows_with_errors": with_errors,
+            "fatal": fatal,
+            "ready": total > 0 and with_errors == 0 and not fatal,
+        }
 
 
 @register
@@ -102,9 +106,9 @@ class ImportCommit(JobKind):
         importer = IMPORTERS[check.params["importer"]]
         values = [
             r["clean"]
-            for r in ImportRow.unscoped.filter(job=check).order_by("line").values_list(
-                "values", flat=True
-            )
+            for r in ImportRow.unscoped.filter(job=check)
+            .order_by("line")
+            .values_list("values", flat=True)
         ]
         with transaction.atomic():
             counts = importer.apply(values, check)

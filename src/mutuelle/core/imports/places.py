@@ -67,15 +67,15 @@ class PlacesImporter(Importer):
     def apply(self, values, job) -> dict[str, int]:
         """Create missing places parents first, rename existing ones; paths set in bulk."""
         countries = {v["country"] for v in values}
-        existing = {
-            (p.country, p.code): p for p in Place.unscoped.filter(country__in=countries)
-        }
+        existing = {(p.country, p.code): p for p in Place.unscoped.filter(country__in=countries)}
         created = updated = unchanged = 0
         pending = list(values)
         while pending:
             ready, waiting = [], []
             for v in pending:
-                parent = existing.get((v["country"], v["parent_code"])) if v["parent_code"] else None
+                parent = (
+                    existing.get((v["country"], v["parent_code"])) if v["parent_code"] else None
+                )
                 if v["parent_code"] and parent is None:
                     waiting.append(v)
                 else:
@@ -86,8 +86,13 @@ class PlacesImporter(Importer):
             for v, parent in ready:
                 place = existing.get((v["country"], v["code"]))
                 if place is None:
-                    place = Place(country=v["country"], code=v["code"], name=v["name"],
-                                  parent=parent, depth=parent.depth + 1 if parent else 0)
+                    place = Place(
+                        country=v["country"],
+                        code=v["code"],
+                        name=v["name"],
+                        parent=parent,
+                        depth=parent.depth + 1 if parent else 0,
+                    )
                     new.append(place)
                 elif place.name != v["name"]:
                     place.name = v["name"]

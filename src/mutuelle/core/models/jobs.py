@@ -28,9 +28,7 @@ class Job(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=64)
     params = models.JSONField(default=dict, blank=True)
-    state = models.CharField(
-        _("state"), max_length=16, choices=State.choices, default=State.QUEUED
-    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.QUEUED)
     total = models.PositiveIntegerField(null=True, blank=True)
     done = models.PositiveIntegerField(default=0)
     cursor = models.JSONField(null=True, blank=True)
@@ -91,6 +89,9 @@ class ImportRow(models.Model):
         ]
         indexes = [models.Index(fields=["job", "key"])]
 
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.line}"
+
 
 class WorkerHeartbeat(models.Model):
     """Each worker process says it is alive every few seconds; a silent one is presumed dead."""
@@ -138,6 +139,9 @@ class PeriodicRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "slot"], name="periodic_run_unique_slot")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.slot:%Y-%m-%d %H:%M}"
 
 
 class ImportFile(models.Model):

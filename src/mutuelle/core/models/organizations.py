@@ -78,9 +78,7 @@ class Organization(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Africa/Dakar", validators=[validate_time_zone]
     )
-    language = models.CharField(
-        _("language"), max_length=5, choices=LANGUAGE_CHOICES, default="fr"
-    )
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, default="fr")
     place = models.ForeignKey(
         "core.Place", verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT
     )

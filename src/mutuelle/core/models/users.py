@@ -146,8 +146,7 @@ class RoleGrant(models.Model):
                 name="grant_scope_consistent",
                 condition=(
                     Q(scope=Scope.GLOBAL, organization__isnull=True, country="")
-                    | Q(scope=Scope.COUNTRY, organization__isnull=True)
-                    & ~Q(country="")
+                    | Q(scope=Scope.COUNTRY, organization__isnull=True) & ~Q(country="")
                     | Q(scope__in=[Scope.ORGANIZATION, Scope.PROVIDER], organization__isnull=False)
                 ),
             ),

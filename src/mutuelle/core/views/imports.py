@@ -79,7 +79,8 @@ def import_upload(request, importer):
     imp = _importer(importer)
     require(request.user, imp.perm)
     form = UploadForm(
-        request.POST or None, request.FILES or None,
+        request.POST or None,
+        request.FILES or None,
         organizations=visible_organizations(request.user),
     )
     if request.method == "POST" and form.is_valid():
@@ -120,8 +121,13 @@ def import_report(request, job_uuid):
     return render(
         request,
         "core/import_report.html",
-        {"job": job, "errors": errors, "file_messages": file_messages, "commit": commit,
-         "importer": IMPORTERS[job.params["importer"]]},
+        {
+            "job": job,
+            "errors": errors,
+            "file_messages": file_messages,
+            "commit": commit,
+            "importer": IMPORTERS[job.params["importer"]],
+        },
     )
 
 

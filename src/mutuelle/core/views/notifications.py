@@ -21,8 +21,9 @@ def notification_read(request, notification_uuid):
     updated = Notification.unscoped.filter(
         uuid=notification_uuid, user=request.user, status=Notification.Status.SENT
     ).update(status=Notification.Status.READ)
-    if not updated and not Notification.unscoped.filter(
-        uuid=notification_uuid, user=request.user
-    ).exists():
+    if (
+        not updated
+        and not Notification.unscoped.filter(uuid=notification_uuid, user=request.user).exists()
+    ):
         raise Http404
     return redirect("notification_list")

@@ -11,7 +11,7 @@ from .. import actions
 from ..forms import GrantForm, UserCreateForm
 from ..models import AuditEvent, RoleGrant, User
 from ..permissions import can, require
-from ..roles import Perm, Role
+from ..roles import GRANTABLE, Perm, Role
 from ..scoping import scope, visible_organizations
 
 
@@ -25,6 +25,10 @@ def visible_users(viewer):
         grants__organization__in=orgs, grants__revoked_at__isnull=True
     )
     return User.objects.filter(q).distinct()
+
+
+def grantable_roles(viewer) -> set[str]:
+    return {r for held in viewer.roles() for r in GRANTABLE.get(held, ())}
 
 
 def _get_user(viewer, user_uuid):
@@ -41,7 +45,9 @@ def user_list(request):
     require(request.user, Perm.VIEW_USERS)
     users = visible_users(request.user).select_related("home_organization")
     if q := request.GET.get("q", "").strip():
-        users = users.filter(Q(full_name__icontains=q) | Q(username__icontains=q) | Q(phone__icontains=q))
+        users = users.filter(
+            Q(full_name__icontains=q) | Q(username__icontains=q) | Q(phone__icontains=q)
+        )
     page = Paginator(users.order_by("full_name"), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -58,7 +64,9 @@ def user_create(request):
     if request.method == "POST" and form.is_valid():
         created = actions.create_user(request.user, **form.cleaned_data)
         return render(
-            request, "core/user_password.html", {"target": created.user, "password": created.password}
+            request,
+            "core/user_password.html",
+            {"target": created.user, "password": created.password},
         )
     return render(request, "core/user_create.html", {"form": form})
 
@@ -70,7 +78,9 @@ def user_detail(request, user_uuid):
     grants = target.grants.select_related("organization", "granted_by", "revoked_by").order_by(
         "revoked_at", "-granted_at"
     )
-    form = GrantForm(organizations=visible_organizations(request.user))
+    form = GrantForm(
+        organizations=visible_organizations(request.user), roles=grantable_roles(request.user)
+    )
     return render(
         request,
         "core/user_detail.html",
@@ -89,7 +99,11 @@ def user_detail(request, user_uuid):
 def grant_create(request, user_uuid):
     require(request.user, Perm.GRANT_ROLES)
     target = _get_user(request.user, user_uuid)
-    form = GrantForm(request.POST, organizations=visible_organizations(request.user))
+    form = GrantForm(
+        request.POST,
+        organizations=visible_organizations(request.user),
+        roles=grantable_roles(request.user),
+    )
     if form.is_valid():
         try:
             actions.grant_role(request.user, target, **form.cleaned_data)

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("MUTUELLE_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2))
+        )
         parser.add_argument("--threads", type=int, default=4)
 
     def handle(self, *args, **options):
@@ -20,11 +22,16 @@ class Command(BaseCommand):
         argv = [
             str(gunicorn),
             "mutuelle.wsgi:application",
-            "--bind", options["bind"],
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--access-logfile", "-",
-            "--timeout", "120",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
         ]
         self.stdout.write(f"Mutuelle on http://{options['bind']}/")
-        os.execv(argv[0], argv)
+        os.execv(argv[0], argv)  # noqa: S606  (become gunicorn: signals reach it directly)

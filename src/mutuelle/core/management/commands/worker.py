@@ -31,7 +31,11 @@ class Command(BaseCommand):
         tasks.CURRENT_WORKER["id"] = worker_id
         WorkerHeartbeat.unscoped.update_or_create(
             worker_id=worker_id,
-            defaults={"hostname": socket.gethostname(), "pid": os.getpid(), "seen_at": timezone.now()},
+            defaults={
+                "hostname": socket.gethostname(),
+                "pid": os.getpid(),
+                "seen_at": timezone.now(),
+            },
         )
         recovered = jobs.recover_stale_jobs()
         if recovered:

@@ -1,0 +1,124 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from mutuelle.core import actions
+from mutuelle.core.models import AuditEvent, Organization, RoleGrant
+from mutuelle.core.permissions import can
+from mutuelle.core.roles import Perm, Role, Scope
+from mutuelle.core.scoping import get_for_user, scope, visible_organizations
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(qs):
+    return sorted(o.code for o in qs)
+
+
+def test_it_has_no_default_manager_named_objects():
+    assert not hasattr(Organization, "objects")
+
+
+def test_it_shows_each_scope_its_own_organizations(world):
+    assert codes(visible_organizations(world.manager)) == ["MA", "MA-S1"]
+    assert codes(visible_organizations(world.union_manager)) == ["MA", "MA-S1", "PA", "UA"]
+    assert codes(visible_organizations(world.focal_sn)) == ["MA", "MA-S1", "NET", "PA", "UA"]
+    assert codes(visible_organizations(world.clerk)) == ["PA"]
+    assert len(visible_organizations(world.admin)) == Organization.unscoped.count()
+    assert codes(visible_organizations(world.manager_b)) == ["MB"]
+
+
+def test_it_adds_ancestors_for_reference_data(world):
+    assert codes(visible_organizations(world.manager, include_ancestors=True)) == [
+        "MA",
+        "MA-S1",
+        "NET",
+        "UA",
+    ]
+
+
+def test_it_answers_404_across_tenants(world):
+    qs = Organization.unscoped.all()
+    assert get_for_user(qs, world.manager, field="", uuid=world.mutual_a.uuid) == world.mutual_a
+    with pytest.raises(Http404):
+        get_for_user(qs, world.manager, field="", uuid=world.mutual_b.uuid)
+    with pytest.raises(Http404):
+        get_for_user(qs, world.manager, field="", uuid="not-a-uuid")
+
+
+def test_it_scopes_owned_rows_through_their_organization(world):
+    AuditEvent.unscoped.create(action="a", organization=world.mutual_a)
+    AuditEvent.unscoped.create(action="b", organization=world.mutual_b)
+    events = AuditEvent.unscoped.filter(action__in=["a", "b"])
+    assert [e.action for e in scope(events, world.manager)] == ["a"]
+    assert [e.action for e in scope(events, world.manager_b)] == ["b"]
+
+
+def test_revoked_grants_give_nothing(world):
+    grant = RoleGrant.objects.get(user=world.manager)
+    actions.revoke_role(world.admin, grant)
+    world.manager._active_grants = None
+    assert codes(visible_organizations(world.manager)) == []
+    assert not can(world.manager, Perm.VIEW_USERS)
+    assert AuditEvent.unscoped.filter(action="role.revoked").count() == 1
+
+
+def test_a_manager_grants_within_the_mutual_only(world):
+    user = actions.create_user(
+        world.manager,
+        username="newagent",
+        full_name="Nouvel Agent",
+        home_organization=world.mutual_a,
+    ).user
+    actions.grant_role(
+        world.manager,
+        user,
+        role=Role.CASHIER,
+        scope=Scope.ORGANIZATION,
+        organization=world.mutual_a,
+    )
+    with pytest.raises(ValidationError):
+        actions.grant_role(
+            world.manager,
+            user,
+            role=Role.CASHIER,
+            scope=Scope.ORGANIZATION,
+            organization=world.mutual_b,
+        )
+    with pytest.raises(ValidationError):
+        actions.grant_role(
+            world.manager,
+            user,
+            role=Role.UNION_MANAGER,
+            scope=Scope.ORGANIZATION,
+            organization=world.union_a,
+        )
+    with pytest.raises(PermissionDenied):
+        actions.create_user(
+            world.manager, username="x", full_name="X", home_organization=world.mutual_b
+        )
+
+
+def test_organization_paths_follow_the_tree(world):
+    assert world.section_a.path == f"{world.mutual_a.path}{world.section_a.pk}/"
+    assert world.section_a.ancestor_ids() == [world.network.pk, world.union_a.pk, world.mutual_a.pk]
+    with pytest.raises(ValidationError):
+        actions.create_organization(
+            None,
+            parent=world.section_a,
+            kind="union",
+            code="BAD",
+            name="Bad",
+            country="SN",
+            currency="XOF",
+        )
+    with pytest.raises(ValidationError):
+        actions.create_organization(
+            None,
+            parent=world.union_a,
+            kind="mutual",
+            code="BAD2",
+            name="Bad",
+            country="SN",
+            currency="ZZZ",
+        )
