@@ -55,14 +55,19 @@ def locmem_email(settings):
 
 def reset_sms(world, **extra):
     return notify(
-        channel="sms", template="password_reset", language=extra.pop("language", "en"),
-        context={"manager": world.manager}, user=world.cashier,
-        to=extra.pop("to", "+221 77 123 45 67"), **extra,
+        channel="sms",
+        template="password_reset",
+        language=extra.pop("language", "en"),
+        context={"manager": world.manager},
+        user=world.cashier,
+        to=extra.pop("to", "+221 77 123 45 67"),
+        **extra,
     )
 
 
-def test_the_file_gateway_appends_one_json_line_per_sms(world, settings, tmp_path,
-                                                         django_capture_on_commit_callbacks):
+def test_the_file_gateway_appends_one_json_line_per_sms(
+    world, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MUTUELLE_SMS_BACKEND = "mutuelle.core.notifications.sms.FileSmsGateway"
     settings.MUTUELLE_OUTBOX_DIR = tmp_path / "outbox"  # does not exist yet: created on send
     with django_capture_on_commit_callbacks(execute=True):
@@ -79,8 +84,9 @@ def test_the_file_gateway_appends_one_json_line_per_sms(world, settings, tmp_pat
     assert n.organization == world.mutual_a  # the user's home organization by default
 
 
-def test_nothing_is_sent_before_commit_nor_after_a_rollback(world, sms_outbox,
-                                                            django_capture_on_commit_callbacks):
+def test_nothing_is_sent_before_commit_nor_after_a_rollback(
+    world, sms_outbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         n = reset_sms(world)
     assert sms_outbox == [] and len(callbacks) == 1
@@ -97,11 +103,17 @@ def test_nothing_is_sent_before_commit_nor_after_a_rollback(world, sms_outbox,
     assert not Notification.unscoped.filter(idempotency_key="rolled-back").exists()
 
 
-def test_email_goes_through_the_configured_django_backend(world, locmem_email,
-                                                          django_capture_on_commit_callbacks):
+def test_email_goes_through_the_configured_django_backend(
+    world, locmem_email, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        n = notify(channel="email", template="password_reset", language="en",
-                   context={"manager": world.manager}, user=world.manager)
+        n = notify(
+            channel="email",
+            template="password_reset",
+            language="en",
+            context={"manager": world.manager},
+            user=world.manager,
+        )
     assert len(locmem_email) == 1
     message = locmem_email[0]
     assert message.to == ["manager@example.org"]  # the user's address by default
@@ -109,27 +121,41 @@ def test_email_goes_through_the_configured_django_backend(world, locmem_email,
     assert message.body == RESET_EN
     n.refresh_from_db()
     assert (n.status, n.subject, n.to) == (
-        Notification.Status.SENT, "Your Mutuelle password was reset", "manager@example.org"
+        Notification.Status.SENT,
+        "Your Mutuelle password was reset",
+        "manager@example.org",
     )
 
 
-def test_the_default_email_backend_writes_files(world, settings, tmp_path,
-                                                django_capture_on_commit_callbacks):
+def test_the_default_email_backend_writes_files(
+    world, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "email"
     with django_capture_on_commit_callbacks(execute=True):
-        notify(channel="email", template="role_granted", language="en", to="a@example.org",
-               context={"role": "Cashier", "scope": "Mutuelle de Keur Massar"})
+        notify(
+            channel="email",
+            template="role_granted",
+            language="en",
+            to="a@example.org",
+            context={"role": "Cashier", "scope": "Mutuelle de Keur Massar"},
+        )
     [written] = list((tmp_path / "email").iterdir())
     text = written.read_text(encoding="utf-8")
     assert "Subject: New role in Mutuelle" in text and "To: a@example.org" in text
 
 
-def test_an_in_app_message_appears_on_the_users_messages_screen(world, client,
-                                                                django_capture_on_commit_callbacks):
+def test_an_in_app_message_appears_on_the_users_messages_screen(
+    world, client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        n = notify(channel="in_app", template="job_finished", language="en", user=world.cashier,
-                   context={"job_label": "Member import", "outcome": "1,204 rows imported"})
+        n = notify(
+            channel="in_app",
+            template="job_finished",
+            language="en",
+            user=world.cashier,
+            context={"job_label": "Member import", "outcome": "1,204 rows imported"},
+        )
     assert n.status == Notification.Status.SENT and n.sent_at is not None and n.to == ""
     assert n.body == "Member import finished: 1,204 rows imported"
     client.force_login(world.cashier)
@@ -140,8 +166,9 @@ def test_an_in_app_message_appears_on_the_users_messages_screen(world, client,
     assert "Member import finished" not in client.get(reverse("notification_list")).content.decode()
 
 
-def test_a_repeated_idempotency_key_records_and_sends_once(world, sms_outbox,
-                                                           django_capture_on_commit_callbacks):
+def test_a_repeated_idempotency_key_records_and_sends_once(
+    world, sms_outbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first = reset_sms(world, idempotency_key="pwreset:42")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -151,6 +178,20 @@ def test_a_repeated_idempotency_key_records_and_sends_once(world, sms_outbox,
     assert len(sms_outbox) == 1
     assert send_pending() == {"sent": 0, "failed": 0}
     assert len(sms_outbox) == 1
+
+
+def test_a_concurrent_duplicate_key_returns_the_first_row_and_keeps_the_transaction(
+    world, sms_outbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from mutuelle.core.notifications import service
+
+    first = reset_sms(world, idempotency_key="race")
+    # Another transaction inserted the same key between our check and our insert.
+    monkeypatch.setattr(service, "_existing", lambda key: None)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = reset_sms(world, idempotency_key="race")
+    assert again.pk == first.pk and callbacks == []
+    assert Notification.unscoped.count() == 1  # the caller's transaction is still usable
 
 
 def test_a_gateway_failure_is_recorded_not_raised_and_retried_later(
@@ -171,8 +212,9 @@ def test_a_gateway_failure_is_recorded_not_raised_and_retried_later(
     assert [m["text"] for m in sms_outbox] == [RESET_EN]
 
 
-def test_a_misconfigured_gateway_is_a_failure_too(world, settings,
-                                                  django_capture_on_commit_callbacks):
+def test_a_misconfigured_gateway_is_a_failure_too(
+    world, settings, django_capture_on_commit_callbacks
+):
     settings.MUTUELLE_SMS_BACKEND = "mutuelle.nowhere.Gateway"
     with django_capture_on_commit_callbacks(execute=True):
         n = reset_sms(world)
@@ -191,29 +233,43 @@ def test_send_pending_sends_what_an_interrupted_commit_left_behind(
     assert len(sms_outbox) == 1
 
 
-def test_a_recipient_without_phone_is_a_failed_notification(world, sms_outbox,
-                                                            django_capture_on_commit_callbacks):
+def test_a_recipient_without_phone_is_a_failed_notification(
+    world, sms_outbox, django_capture_on_commit_callbacks
+):
     assert not world.cashier.phone
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        n = notify(channel="sms", template="password_reset", language="en",
-                   context={"manager": world.manager}, user=world.cashier)
+        n = notify(
+            channel="sms",
+            template="password_reset",
+            language="en",
+            context={"manager": world.manager},
+            user=world.cashier,
+        )
     assert (n.status, n.error, callbacks) == (Notification.Status.FAILED, "no_recipient", [])
     assert sms_outbox == []
     assert send_pending() == {"sent": 0, "failed": 0}  # nothing to retry
 
 
-def test_sms_uses_the_users_phone_and_language_by_default(world, sms_outbox,
-                                                          django_capture_on_commit_callbacks):
+def test_sms_uses_the_users_phone_and_language_by_default(
+    world, sms_outbox, django_capture_on_commit_callbacks
+):
     world.manager.language = "en"
     world.manager.save(update_fields=["language"])
     with django_capture_on_commit_callbacks(execute=True):
-        n = notify(channel="sms", template="role_granted", user=world.manager,
-                   context={"role": "Mutual manager", "scope": "Mutuelle de Keur Massar"})
+        n = notify(
+            channel="sms",
+            template="role_granted",
+            user=world.manager,
+            context={"role": "Mutual manager", "scope": "Mutuelle de Keur Massar"},
+        )
     assert n.language == "en" and n.to == "+221770000001"
-    assert sms_outbox == [{
-        "id": "mem-1", "to": "+221770000001",
-        "text": "You were given the role: Mutual manager (Mutuelle de Keur Massar).",
-    }]
+    assert sms_outbox == [
+        {
+            "id": "mem-1",
+            "to": "+221770000001",
+            "text": "You were given the role: Mutual manager (Mutuelle de Keur Massar).",
+        }
+    ]
 
 
 def test_text_is_rendered_in_english_for_english(world):
@@ -227,14 +283,25 @@ def test_text_is_rendered_in_french_for_french(world):
 
 
 def test_plain_text_is_not_html_escaped(world):
-    n = notify(channel="in_app", template="job_finished", language="en", user=world.cashier,
-               context={"job_label": "Import <N'Diaye & Fils>", "outcome": "ok"})
+    n = notify(
+        channel="in_app",
+        template="job_finished",
+        language="en",
+        user=world.cashier,
+        context={"job_label": "Import <N'Diaye & Fils>", "outcome": "ok"},
+    )
     assert n.body == "Import <N'Diaye & Fils> finished: ok"
 
 
 def test_an_actor_leaves_an_audit_row(world):
-    n = notify(channel="in_app", template="job_finished", language="en", user=world.cashier,
-               context={"job_label": "Backup", "outcome": "ok"}, actor=world.manager)
+    n = notify(
+        channel="in_app",
+        template="job_finished",
+        language="en",
+        user=world.cashier,
+        context={"job_label": "Backup", "outcome": "ok"},
+        actor=world.manager,
+    )
     event = AuditEvent.unscoped.get(action="notification.queued")
     assert event.actor == world.manager and event.object_id == str(n.uuid)
     assert event.data == {"channel": "in_app", "template": "job_finished"}

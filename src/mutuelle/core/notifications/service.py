@@ -73,8 +73,9 @@ def _render_text(name: str, context: dict[str, Any]) -> str:
     return template.render(Context(context, autoescape=False)).strip()
 
 
-def render(template: str, language: str, context: dict[str, Any] | None = None, *,
-           subject: bool = False) -> tuple[str, str]:
+def render(
+    template: str, language: str, context: dict[str, Any] | None = None, *, subject: bool = False
+) -> tuple[str, str]:
     """(subject, body) of `template` in `language`; subject is "" unless asked for."""
     context = dict(context or {})
     with translation.override(language):
@@ -92,6 +93,10 @@ def _recipient(channel: str, to: str, user) -> str:
     if channel == Channel.EMAIL:
         return (to or getattr(user, "email", None) or "").strip()
     return ""
+
+
+def _existing(idempotency_key: str) -> Notification | None:
+    return Notification.unscoped.filter(idempotency_key=idempotency_key).first()
 
 
 # --- The one entry point ----------------------------------------------------------------------
@@ -117,10 +122,8 @@ def notify(
     actor: when a person caused the message, an audit row "notification.queued" names them.
     """
     channel = Channel(channel)  # ValueError on an unknown channel
-    if idempotency_key:
-        existing = Notification.unscoped.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
+    if idempotency_key and (existing := _existing(idempotency_key)) is not None:
+        return existing
     if channel == Channel.IN_APP and user is None:
         raise ValueError("An in-app notification needs a user.")
 
@@ -159,8 +162,12 @@ def notify(
 
     if actor is not None:
         audit.record(
-            actor, "notification.queued", notification,
-            organization=notification.organization, channel=channel, template=template,
+            actor,
+            "notification.queued",
+            notification,
+            organization=notification.organization,
+            channel=channel,
+            template=template,
         )
     if notification.status == Status.PENDING:
         transaction.on_commit(partial(deliver, notification.pk), robust=True)
@@ -196,7 +203,10 @@ def deliver(notification_id: int, gateway: SmsGateway | None = None) -> str | No
     except Exception as exc:  # a gateway, SMTP server or misconfiguration: record, go on
         log.warning(
             "notification %s (%s to %s) failed: %s",
-            notification.pk, notification.channel, notification.to, exc,
+            notification.pk,
+            notification.channel,
+            notification.to,
+            exc,
             exc_info=not _expected(exc),
         )
         error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]

@@ -1,0 +1,193 @@
+"""The tenant-isolation harness. Every later issue extends RULES with its URL patterns.
+
+It resolves every URL pattern of the project, fills its parameters with objects of the OTHER
+tenant (a second mutual in a second country, with its own provider), requests each one as
+users of the first tenant (GET and POST, as a page and as an htmx partial), and
+  - fails on any URL pattern it has no rule for;
+  - checks the status the rule expects (404 for another tenant's object, 403/302 otherwise);
+  - greps every response for a sentinel string planted only in the other tenant's data.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from mutuelle.core import jobs
+from mutuelle.core.imports import actions as import_actions
+from mutuelle.core.models import Notification, RoleGrant
+from mutuelle.core.roles import Role
+
+from ..conftest import SENTINEL
+
+DENIED = {403, 404}
+NOT_ALLOWED = 405
+LOGIN_REDIRECT = 302
+
+
+@dataclass(frozen=True)
+class Rule:
+    """kwargs: parameter name -> attribute of Others; expect: statuses an outsider may get
+    (the response never contains the sentinel, whatever the status)."""
+
+    kwargs: dict[str, str] = field(default_factory=dict)
+    expect: frozenset[int] = frozenset(DENIED)
+
+
+OWN_LIST = frozenset({200, 403})  # lists of one's own tenant: allowed, filtered
+REDIRECTS = frozenset({302})
+
+RULES: dict[str, Rule] = {
+    "home": Rule(expect=frozenset({200})),
+    "healthz": Rule(expect=frozenset({200})),
+    "whoami": Rule(expect=frozenset({200})),
+    "login": Rule(expect=frozenset({200, 302})),
+    "logout": Rule(expect=frozenset({200, 302, NOT_ALLOWED})),
+    "password_change": Rule(expect=frozenset({200})),
+    "two_factor_setup": Rule(expect=frozenset({200})),
+    "two_factor_verify": Rule(expect=frozenset({200})),
+    "set_language": Rule(expect=frozenset({302, 200})),
+    "organization_list": Rule(expect=OWN_LIST),
+    "organization_detail": Rule({"org_uuid": "mutual.uuid"}),
+    "user_list": Rule(expect=OWN_LIST),
+    "user_create": Rule(expect=OWN_LIST),
+    "user_detail": Rule({"user_uuid": "user.uuid"}),
+    "grant_create": Rule({"user_uuid": "user.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "user_password_reset": Rule({"user_uuid": "user.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "user_set_active": Rule({"user_uuid": "user.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "grant_revoke": Rule({"grant_id": "grant.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "audit_list": Rule(expect=OWN_LIST),
+    "job_list": Rule(expect=OWN_LIST),
+    "job_detail": Rule({"job_uuid": "job.uuid"}),
+    "job_progress": Rule({"job_uuid": "job.uuid"}),
+    "job_cancel": Rule({"job_uuid": "job.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "import_index": Rule(expect=OWN_LIST),
+    "import_template": Rule({"importer": "importer", "fmt": "fmt"}, OWN_LIST),
+    "import_upload": Rule({"importer": "importer"}, OWN_LIST),
+    "import_report": Rule({"job_uuid": "job.uuid"}),
+    "import_report_csv": Rule({"job_uuid": "job.uuid"}),
+    "import_commit": Rule({"job_uuid": "job.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "notification_list": Rule(expect=OWN_LIST),
+    "notification_read": Rule({"notification_uuid": "notification.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+}
+# Django admin is for platform administrators only: everyone else is sent to its login.
+ADMIN_RULE = Rule(expect=REDIRECTS)
+ADMIN_EXCEPTIONS = {"admin:login": Rule(expect=frozenset({200, 302}))}
+
+
+class Others:
+    """The other tenant's objects, each carrying the sentinel somewhere."""
+
+    def __init__(self, world):
+        self.mutual = world.mutual_b
+        self.user = world.manager_b
+        self.grant = RoleGrant.objects.get(user=world.manager_b)
+        content = f"Country code;Place code;Place name\nCM;CM-X;{SENTINEL}\n".encode()
+        self.job = import_actions.start_check(
+            world.manager_b.__class__.objects.get(pk=world.admin.pk),
+            importer="places", organization=world.mutual_b,
+            filename=f"{SENTINEL}.csv", content=content,
+        )
+        jobs.run(self.job.pk)
+        self.notification = Notification.unscoped.create(
+            channel="in_app", template="test", user=world.manager_b, body=SENTINEL,
+            status="sent", organization=world.mutual_b,
+        )
+        self.importer = "places"
+        self.fmt = "csv"
+
+    def value(self, path: str):
+        obj = self
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+
+def all_patterns(resolver=None, prefix="", namespace=""):
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from all_patterns(p, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield f"{namespace}{p.name}" if p.name else None, prefix + str(p.pattern), p
+
+
+def fill(route: str, kwargs: dict) -> str:
+    """Build a path from a route and values (regex admin routes included)."""
+    import re
+
+    path = route.lstrip("^").rstrip("$").replace("\\Z", "")
+    for name, value in kwargs.items():
+        path = re.sub(rf"<(?:\w+:)?{name}>|\(\?P<{name}>[^)]*\)", str(value), path)
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", "1", path)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", "1", path)
+    return "/" + path.replace("\\", "")
+
+
+def admin_kwargs(route: str, others: Others) -> dict:
+    if "object_id" in route:
+        return {"object_id": others.mutual.pk}
+    return {"app_label": "core", "model_name": "organization"}
+
+
+ATTACKERS = [
+    Role.MUTUAL_MANAGER, Role.UNION_MANAGER, Role.COUNTRY_FOCAL_POINT, Role.PROVIDER_CLERK,
+    Role.AUDITOR, Role.NETWORK_COORDINATOR,
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ATTACKERS)
+def test_no_url_leaks_another_tenants_data(client, world, role):
+    others = Others(world)
+    attacker = world.persona(role)
+    if role == Role.NETWORK_COORDINATOR:
+        # The coordinator of the whole network sees both sides: make them coordinate a
+        # sub-network that excludes the other tenant instead.
+        RoleGrant.objects.filter(user=attacker).update(organization=world.union_a)
+    unknown, leaks, wrong = [], [], []
+    for name, route, _pattern in all_patterns():
+        is_admin = (name or "").startswith("admin:") or route.startswith("admin/")
+        if is_admin:
+            rule = ADMIN_EXCEPTIONS.get(name, ADMIN_RULE)
+        else:
+            rule = RULES.get(name or "")
+        if rule is None:
+            unknown.append(f"{name} ({route})")
+            continue
+        kwargs = (
+            admin_kwargs(route, others)
+            if is_admin
+            else {k: others.value(v) for k, v in rule.kwargs.items()}
+        )
+        path = fill(route, kwargs)
+        for method in ("get", "post"):
+            for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+                client.force_login(attacker)
+                response = getattr(client, method)(path, **headers)
+                body = b"".join(response) if response.streaming else response.content
+                if SENTINEL.encode() in body:
+                    leaks.append(f"{method.upper()} {path} ({name})")
+                ok = response.status_code in rule.expect or (
+                    method == "post" and response.status_code in {NOT_ALLOWED, 302, 403}
+                )
+                if not ok:
+                    wrong.append(f"{method.upper()} {path} ({name}): {response.status_code}")
+    assert not unknown, "URL patterns without an isolation rule:\n" + "\n".join(unknown)
+    assert not leaks, "responses containing another tenant's data:\n" + "\n".join(leaks)
+    assert not wrong, "unexpected statuses:\n" + "\n".join(sorted(set(wrong)))
+
+
+@pytest.mark.django_db
+def test_the_harness_sees_a_leak(client, world):
+    """The harness must catch a leak when there is one: the other tenant's own manager sees
+    their data (so the sentinel is found)."""
+    others = Others(world)
+    client.force_login(world.manager_b)
+    page = client.get(fill(get_route("organization_detail"), {"org_uuid": others.mutual.uuid}))
+    assert SENTINEL.encode() in page.content
+
+
+def get_route(name: str) -> str:
+    return next(route for n, route, _ in all_patterns() if n == name)
