@@ -17,9 +17,18 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.utils import load_backend
 
 from mutuelle.core import jobs
-from mutuelle.core.backups import KEY_TABLES, SUFFIXES, backup, prune, restore, table_fingerprint
+from mutuelle.core.backups import (
+    KEY_TABLES,
+    SUFFIXES,
+    BackupError,
+    backup,
+    prune,
+    restore,
+    table_fingerprint,
+)
 from mutuelle.core.models import AuditEvent, Job, Organization, Place
 
 committed = pytest.mark.django_db(transaction=True)
@@ -39,9 +48,11 @@ def add_varied_rows(world):
         country="SN", code="SN-TH", name="Thiès", parent=senegal, depth=1, path="SN/SN-TH"
     )
     AuditEvent.unscoped.create(
-        action="test.varied", actor=world.admin, organization=world.mutual_a,
+        action="test.varied",
+        actor=world.admin,
+        organization=world.mutual_a,
         data={"z": [1, 2.5, None], "a": {"é": True}},
-    )  # fmt: skip
+    )
 
 
 def _admin_sql(sql):
@@ -63,13 +74,14 @@ def empty_database(tmp_path):
         target = name = f"{base['NAME']}_restored"
         _admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
         _admin_sql(f'CREATE DATABASE "{name}"')
-    connections.settings[RESTORED] = {**base, "NAME": name}
+    # A connection object outside settings.DATABASES: Django's test case lets it through.
+    wrapper = load_backend(base["ENGINE"]).DatabaseWrapper({**base, "NAME": name}, RESTORED)
+    connections[RESTORED] = wrapper
     try:
         yield target
     finally:
-        connections[RESTORED].close()
+        wrapper.close()
         del connections[RESTORED]
-        del connections.settings[RESTORED]
         if connection.vendor == "postgresql":
             _admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
 
@@ -128,8 +140,10 @@ def test_it_keeps_only_the_newest_backups(settings, backup_dir):
         paths = [backup() for _ in range(3)]
 
     assert [p.stem for p in paths] == [
-        "mutuelle-20250301-020000", "mutuelle-20250301-020000-1", "mutuelle-20250301-020000-2",
-    ]  # fmt: skip
+        "mutuelle-20250301-020000",
+        "mutuelle-20250301-020000-1",
+        "mutuelle-20250301-020000-2",
+    ]
     kept = sorted(p.name for p in backup_dir.iterdir())
     expected = [p.name for p in paths[1:]] + [p.with_suffix(".json").name for p in paths[1:]]
     assert kept == sorted([*expected, "notes.txt"])
@@ -150,12 +164,14 @@ def test_prune_orders_by_time_then_number(tmp_path):
     removed = prune(tmp_path, 2)
 
     assert sorted(p.name for p in removed) == [
-        "mutuelle-20250101-000000-2.sqlite3", "mutuelle-20250101-000000.sqlite3",
-    ]  # fmt: skip
+        "mutuelle-20250101-000000-2.sqlite3",
+        "mutuelle-20250101-000000.sqlite3",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "mutuelle-20250101-000000-10.sqlite3", "mutuelle-20250102-000000.pgdump",
+        "mutuelle-20250101-000000-10.sqlite3",
+        "mutuelle-20250102-000000.pgdump",
         "mutuelle-old.sqlite3",
-    ]  # fmt: skip
+    ]
     assert prune(tmp_path, 0) == []
 
 
@@ -194,6 +210,22 @@ def test_the_restore_command_brings_the_database_back(world, backup_dir, tmp_pat
     assert table_fingerprint(KEY_TABLES) == before
     safety = [p for p in backup_dir.iterdir() if p.suffix == path.suffix]
     assert len(safety) == 1 and str(safety[0]) in out.getvalue()
+
+
+@committed
+def test_it_refuses_to_restore_a_file_that_is_not_a_backup(world, tmp_path):
+    before = table_fingerprint(KEY_TABLES)
+    # An empty file is a valid empty SQLite database; restoring it would wipe everything.
+    empty = tmp_path / f"mutuelle-20250101-000000{SUFFIXES[connection.vendor]}"
+    empty.write_bytes(b"")
+    with pytest.raises(BackupError):
+        restore(empty)
+    manifest = tmp_path / "mutuelle-20250101-000000.json"
+    manifest.write_text("{}")
+    with pytest.raises(BackupError, match="not a backup of a"):
+        restore(manifest)
+
+    assert table_fingerprint(KEY_TABLES) == before
 
 
 def test_the_restore_command_asks_first(monkeypatch, tmp_path):

@@ -100,7 +100,7 @@ def restore(path: Path, target: str | Path | None = None) -> None:
         # Nothing of ours may hold the database open (or inside a transaction) meanwhile.
         connections.close_all()
     if vendor == "sqlite":
-        _check_sqlite_file(path)
+        _check_sqlite_file(path, restoring=True)
         with (
             closing(sqlite3.connect(path)) as src,
             closing(sqlite3.connect(target or connection.settings_dict["NAME"], timeout=20)) as dst,
@@ -109,9 +109,14 @@ def restore(path: Path, target: str | Path | None = None) -> None:
     else:
         # --single-transaction: a restore that fails half-way leaves the database as it was.
         _pg_run(
-            "pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-            f"--dbname={target or connection.settings_dict['NAME']}", str(path),
-        )  # fmt: skip
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            f"--dbname={target or connection.settings_dict['NAME']}",
+            str(path),
+        )
 
 
 def prune(folder: Path, keep: int) -> list[Path]:
@@ -186,11 +191,18 @@ def _sqlite_backup(tmp: Path) -> dict:
     return stats
 
 
-def _check_sqlite_file(path: Path) -> None:
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+def _check_sqlite_file(path: Path, *, restoring: bool = False) -> None:
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+            tables = _existing_tables(db.cursor(), "sqlite")
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path.name} is not a usable SQLite file: {exc}") from exc
     if verdict != "ok":
         raise BackupError(f"{path.name} is damaged: {verdict}")
+    # An empty file is a valid (empty) SQLite database: restoring it would wipe everything.
+    if restoring and "django_migrations" not in tables:
+        raise BackupError(f"{path.name} is not a Mutuelle backup")
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -206,9 +218,12 @@ def _pg_backup(tmp: Path) -> dict:
             cur.execute("SELECT pg_export_snapshot()")
             snapshot = cur.fetchone()[0]
             _pg_run(
-                "pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={tmp}",
+                "pg_dump",
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                f"--file={tmp}",
                 f"--dbname={connection.settings_dict['NAME']}",
-            )  # fmt: skip
+            )
             stats = _stats(cur, _existing_tables(cur, "postgresql"))
             cur.execute("COMMIT")
     finally:
@@ -220,15 +235,20 @@ def _pg_run(*argv: str) -> None:
     # The password goes through the environment, never the command line (visible in `ps`).
     sd = connection.settings_dict
     env = dict(os.environ)
-    for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"),
-                     ("PASSWORD", "PGPASSWORD")):  # fmt: skip
+    for key, var in (
+        ("HOST", "PGHOST"),
+        ("PORT", "PGPORT"),
+        ("USER", "PGUSER"),
+        ("PASSWORD", "PGPASSWORD"),
+    ):
         if sd.get(key):
             env[var] = str(sd[key])
     for key, var in _PG_OPTION_ENV.items():
         if sd.get("OPTIONS", {}).get(key):
             env[var] = str(sd["OPTIONS"][key])
-    done = subprocess.run([argv[0], "--no-password", *argv[1:]], env=env, capture_output=True,
-                          text=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        [argv[0], "--no-password", *argv[1:]], env=env, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise BackupError(f"{argv[0]} failed: {done.stderr.strip()}")
 
