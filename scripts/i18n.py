@@ -66,6 +66,9 @@ ALLOWED = {
     "Guinée",
     "Niger",
     "Mali",
+    "code",
+    "notification",
+    "notifications",
 }
 
 

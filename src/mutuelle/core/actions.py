@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import audit, rules
 from .models import Organization, Place, RoleGrant, User
+from .notifications import notify
 from .permissions import require
 from .roles import Perm, Role, Scope
 from .scoping import grants_of, target_of
@@ -120,7 +121,16 @@ def reset_password(actor, user: User) -> str:
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    audit.record(actor, "user.password_reset", user, organization=user.home_organization)
+    event = audit.record(actor, "user.password_reset", user, organization=user.home_organization)
+    if user.phone:
+        # Tell the owner of the account: a reset they did not ask for is a warning sign.
+        notify(
+            channel="sms",
+            template="password_reset",
+            user=user,
+            context={"manager": actor.full_name if actor else "Mutuelle"},
+            idempotency_key=f"password_reset:{event.pk}",
+        )
     return password
 
 
@@ -163,6 +173,13 @@ def grant_role(
     )
     grant.full_clean()
     grant.save()
+    notify(
+        channel="in_app",
+        template="role_granted",
+        user=user,
+        context={"role": grant.get_role_display(), "scope": str(organization or country or "")},
+        idempotency_key=f"role_granted:{grant.pk}",
+    )
     audit.record(
         actor,
         "role.granted",

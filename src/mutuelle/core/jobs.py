@@ -135,6 +135,7 @@ def run(job_id: int, worker_id: str = INLINE_WORKER) -> Job | None:
                     fields += ["result", "state", "finished_at"]
                 job.save(update_fields=fields)
             if outcome.finished:
+                _tell_owner(job)
                 return job
             if pause:
                 time.sleep(pause)
@@ -151,6 +152,24 @@ def run(job_id: int, worker_id: str = INLINE_WORKER) -> Job | None:
             state=Job.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
         )
     return Job.unscoped.get(pk=job_id)
+
+
+def _tell_owner(job: Job) -> None:
+    """An in-app message to whoever started the job (they may have left the page)."""
+    if job.created_by_id is None:
+        return
+    from .notifications import notify
+
+    handler = JOB_KINDS[job.kind]
+    notify(
+        channel="in_app",
+        template="job_finished",
+        user=job.created_by,
+        organization=job.organization,
+        # Lazy labels: rendered in the recipient's language, not the worker's.
+        context={"job_label": handler.label or job.kind, "outcome": Job.State(job.state).label},
+        idempotency_key=f"job_finished:{job.uuid}",
+    )
 
 
 class _LostJob(Exception):

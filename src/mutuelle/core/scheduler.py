@@ -42,8 +42,15 @@ def _prune_tasks() -> object:
     return DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
 
 
+def _send_notifications() -> object:
+    from .notifications import send_pending
+
+    return send_pending()
+
+
 PERIODIC: list[Periodic] = [
     Periodic("core.recover_stale_jobs", timedelta(seconds=30), jobs.recover_stale_jobs),
+    Periodic("core.send_notifications", timedelta(minutes=5), _send_notifications),
     Periodic("core.backup", timedelta(days=1), _backup),
     Periodic("core.prune_task_results", timedelta(days=1), _prune_tasks),
 ]
