@@ -98,6 +98,19 @@ def peak_memory_mb() -> float:
     return own + children
 
 
+def reset_peak(pids: list[int]) -> bool:
+    """Reset the peak RSS (VmHWM) of running processes, so that a later `process_peak_mb`
+    covers only what follows (Linux: writing 5 to /proc/<pid>/clear_refs). False when not
+    possible for one of them."""
+    ok = True
+    for pid in pids:
+        try:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        except OSError:
+            ok = False
+    return ok
+
+
 def process_peak_mb(pid: int) -> float | None:
     """VmHWM (peak RSS) of a running process, in MB, or None when unknown."""
     try:
@@ -107,6 +120,14 @@ def process_peak_mb(pid: int) -> float | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def machine_note() -> str:
+    """CPUs and load average: figures taken on a busy machine are noisy."""
+    cpus = os.cpu_count() or 1
+    load1, load5, _ = os.getloadavg()
+    busy = "  (busy machine: figures will be noisy)" if load1 > cpus / 2 else ""
+    return f"{cpus} CPUs, load average {load1:.2f} (1 min) {load5:.2f} (5 min){busy}"
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -213,7 +234,7 @@ def _connect(url: str, dbname: str | None = None):
 
 
 def server_version(url: str) -> str:
-    with _connect(url) as conn:
+    with _connect(url, dbname="postgres") as conn:
         row = conn.execute("SHOW server_version").fetchone()
     return f"PostgreSQL {row[0]}" if row else "PostgreSQL"
 
@@ -221,8 +242,8 @@ def server_version(url: str) -> str:
 def describe_database(url: str) -> str:
     try:
         version = server_version(url)
-    except Exception as exc:  # noqa: BLE001  (only for the banner)
-        version = f"PostgreSQL (not reachable yet: {exc.__class__.__name__})"
+    except Exception as exc:
+        raise BenchError(f"PostgreSQL at {redact(url)} is not reachable: {exc}") from exc
     return f"{version} at {redact(url)}"
 
 

@@ -61,14 +61,19 @@ def run_one(name: str, module_name: str) -> int:
 
 def main(argv: list[str]) -> int:
     if len(argv) > 1 or (argv and argv[0] in ("-h", "--help")):
-        print(__doc__)
-        return 0 if argv and argv[0] in ("-h", "--help") else 2
+        asked = bool(argv) and argv[0] in ("-h", "--help")
+        print(__doc__, file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else 2
     url = common.bench_database_url()  # exits 2 unless DATABASE_URL is PostgreSQL
     found = discover()
     if not found:
         print("bench: no bench/bench_*.py found", file=sys.stderr)
         return 2
-    print(f"Benchmarks on {common.describe_database(url)}", flush=True)
+    try:
+        print(f"Benchmarks on {common.describe_database(url)}", flush=True)
+    except common.BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
 
     if argv:
         name = resolve(argv[0], found)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from mutuelle.lib.countries import COUNTRIES
@@ -30,7 +31,12 @@ class OtpForm(forms.Form):
 
 class UserCreateForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
-    username = forms.SlugField(label=_("User name"), max_length=150)
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and . - _ only, e.g. awa.diop"),
+    )
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     language = forms.ChoiceField(
