@@ -1,4 +1,4 @@
-"""Fill French translations from a small table: `python scripts/translate.py 'English' 'Français' ...`.
+"""Fill French translations from pairs: `python scripts/translate.py 'English' 'Français' ...`.
 Lists the untranslated and fuzzy French entries when called without arguments."""
 
 import sys

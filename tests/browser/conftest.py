@@ -28,7 +28,9 @@ def app_server(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         subprocess.run(
             [processes.MUTUELLE, "collectstatic", "--noinput", "-v0"],
-            env=processes.env(**env), check=True, cwd=processes.ROOT,
+            env=processes.env(**env),
+            check=True,
+            cwd=processes.ROOT,
         )
         port = _free_port()
         server = processes.start(
@@ -57,8 +59,14 @@ def browser():
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield chromium
         chromium.close()

@@ -46,7 +46,10 @@ def test_a_job_runs_in_chunks_and_reports_progress(world, settings):
 @pytest.mark.django_db
 def test_a_cancelled_job_stops_at_a_chunk_boundary(world):
     check = import_actions.start_check(
-        world.focal_sn, importer="places", organization=None, filename="p.csv",
+        world.focal_sn,
+        importer="places",
+        organization=None,
+        filename="p.csv",
         content=places_csv(3000),
     )
     assert jobs.request_cancel(check)
@@ -58,7 +61,10 @@ def test_a_cancelled_job_stops_at_a_chunk_boundary(world):
 @pytest.mark.django_db
 def test_the_progress_bar_polls_until_the_job_ends(client, world):
     check = import_actions.start_check(
-        world.focal_sn, importer="places", organization=None, filename="p.csv",
+        world.focal_sn,
+        importer="places",
+        organization=None,
+        filename="p.csv",
         content=places_csv(10),
     )
     client.force_login(world.focal_sn)

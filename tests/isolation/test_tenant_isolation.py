@@ -68,7 +68,9 @@ RULES: dict[str, Rule] = {
     "import_report_csv": Rule({"job_uuid": "job.uuid"}),
     "import_commit": Rule({"job_uuid": "job.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "notification_list": Rule(expect=OWN_LIST),
-    "notification_read": Rule({"notification_uuid": "notification.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "notification_read": Rule(
+        {"notification_uuid": "notification.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
 }
 # Django admin is for platform administrators only: everyone else is sent to its login.
 ADMIN_RULE = Rule(expect=REDIRECTS)
@@ -85,13 +87,19 @@ class Others:
         content = f"Country code;Place code;Place name\nCM;CM-X;{SENTINEL}\n".encode()
         self.job = import_actions.start_check(
             world.manager_b.__class__.objects.get(pk=world.admin.pk),
-            importer="places", organization=world.mutual_b,
-            filename=f"{SENTINEL}.csv", content=content,
+            importer="places",
+            organization=world.mutual_b,
+            filename=f"{SENTINEL}.csv",
+            content=content,
         )
         jobs.run(self.job.pk)
         self.notification = Notification.unscoped.create(
-            channel="in_app", template="test", user=world.manager_b, body=SENTINEL,
-            status="sent", organization=world.mutual_b,
+            channel="in_app",
+            template="test",
+            user=world.manager_b,
+            body=SENTINEL,
+            status="sent",
+            organization=world.mutual_b,
         )
         self.importer = "places"
         self.fmt = "csv"
@@ -132,8 +140,12 @@ def admin_kwargs(route: str, others: Others) -> dict:
 
 
 ATTACKERS = [
-    Role.MUTUAL_MANAGER, Role.UNION_MANAGER, Role.COUNTRY_FOCAL_POINT, Role.PROVIDER_CLERK,
-    Role.AUDITOR, Role.NETWORK_COORDINATOR,
+    Role.MUTUAL_MANAGER,
+    Role.UNION_MANAGER,
+    Role.COUNTRY_FOCAL_POINT,
+    Role.PROVIDER_CLERK,
+    Role.AUDITOR,
+    Role.NETWORK_COORDINATOR,
 ]
 
 
@@ -149,10 +161,7 @@ def test_no_url_leaks_another_tenants_data(client, world, role):
     unknown, leaks, wrong = [], [], []
     for name, route, _pattern in all_patterns():
         is_admin = (name or "").startswith("admin:") or route.startswith("admin/")
-        if is_admin:
-            rule = ADMIN_EXCEPTIONS.get(name, ADMIN_RULE)
-        else:
-            rule = RULES.get(name or "")
+        rule = ADMIN_EXCEPTIONS.get(name, ADMIN_RULE) if is_admin else RULES.get(name or "")
         if rule is None:
             unknown.append(f"{name} ({route})")
             continue

@@ -16,8 +16,10 @@ def check_deployment(app_configs, **kwargs):
                 id="mutuelle.E001",
             )
         )
-    if not settings.DEBUG and "localhost" not in settings.ALLOWED_HOSTS and not getattr(
-        settings, "CSRF_TRUSTED_ORIGINS", None
+    if (
+        not settings.DEBUG
+        and "localhost" not in settings.ALLOWED_HOSTS
+        and not getattr(settings, "CSRF_TRUSTED_ORIGINS", None)
     ):
         problems.append(
             Warning(

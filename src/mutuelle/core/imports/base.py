@@ -23,6 +23,7 @@ ROW_REASONS = {
 }
 
 TABLE_REASONS = {
+    "table.read": _("%(rows)s rows read (file encoding: %(encoding)s)."),
     "table.no_header": _("The file has no header line."),
     "table.bad_csv": _("The file is not a readable CSV file (%(detail)s)."),
     "table.bad_xlsx": _("The file is not a readable Excel (.xlsx) file (%(detail)s)."),

@@ -55,7 +55,7 @@ class ImportCheck(JobKind):
             table = read_table(bytes(upload.content), upload.filename)
         except TableError as exc:
             message(job, exc.code, **exc.params)
-            job.result = {"rows": 0, "errors": 1, "fatal": exc.code}
+            job.result = {"rows": 0, "rows_with_errors": 0, "fatal": True, "ready": False}
             return ChunkResult(cursor=0, done=0, finished=True)
         mapping, missing = importer.header_map(table.headers)
         if missing:
@@ -78,7 +78,7 @@ class ImportCheck(JobKind):
 
     def finish(self, job: Job):
         if job.result and job.result.get("fatal"):
-            return job.result
+            return job.result  # the file could not be read at all
         rows = ImportRow.unscoped.filter(job=job)
         total = rows.count()
         with_errors = rows.exclude(errors=[]).count()

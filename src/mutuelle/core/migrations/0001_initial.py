@@ -15,362 +15,901 @@ import mutuelle.core.models.users
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SchedulerLease',
+            name="SchedulerLease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=32, unique=True)),
-                ('holder', models.CharField(blank=True, max_length=64)),
-                ('expires_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=32, unique=True)),
+                ("holder", models.CharField(blank=True, max_length=64)),
+                ("expires_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='WorkerHeartbeat',
+            name="WorkerHeartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('worker_id', models.CharField(max_length=64, unique=True)),
-                ('hostname', models.CharField(blank=True, max_length=255)),
-                ('pid', models.PositiveIntegerField(null=True)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('seen_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("worker_id", models.CharField(max_length=64, unique=True)),
+                ("hostname", models.CharField(blank=True, max_length=255)),
+                ("pid", models.PositiveIntegerField(null=True)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("seen_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
             ],
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('username', models.CharField(max_length=150, unique=True, verbose_name='user name')),
-                ('full_name', models.CharField(max_length=200, verbose_name='full name')),
-                ('email', models.EmailField(blank=True, max_length=254, null=True, unique=True, verbose_name='email')),
-                ('phone', models.CharField(blank=True, max_length=32, null=True, unique=True, verbose_name='phone')),
-                ('language', models.CharField(default='fr', max_length=5, verbose_name='language')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('is_staff', models.BooleanField(default=False, verbose_name='Django admin access')),
-                ('must_change_password', models.BooleanField(default=False)),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "username",
+                    models.CharField(max_length=150, unique=True, verbose_name="user name"),
+                ),
+                ("full_name", models.CharField(max_length=200, verbose_name="full name")),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, max_length=254, null=True, unique=True, verbose_name="email"
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, max_length=32, null=True, unique=True, verbose_name="phone"
+                    ),
+                ),
+                ("language", models.CharField(default="fr", max_length=5, verbose_name="language")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "is_staff",
+                    models.BooleanField(default=False, verbose_name="Django admin access"),
+                ),
+                ("must_change_password", models.BooleanField(default=False)),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'ordering': ['full_name'],
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "ordering": ["full_name"],
             },
             managers=[
-                ('objects', mutuelle.core.models.users.UserManager()),
+                ("objects", mutuelle.core.models.users.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(max_length=64, verbose_name='kind')),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=16, verbose_name='state')),
-                ('total', models.PositiveIntegerField(blank=True, null=True)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('cursor', models.JSONField(blank=True, null=True)),
-                ('messages', models.JSONField(blank=True, default=list)),
-                ('result', models.JSONField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('worker_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("kind", models.CharField(max_length=64, verbose_name="kind")),
+                ("params", models.JSONField(blank=True, default=dict)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(blank=True, null=True)),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("cursor", models.JSONField(blank=True, null=True)),
+                ("messages", models.JSONField(blank=True, default=list)),
+                ("result", models.JSONField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                ("cancel_requested", models.BooleanField(default=False)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("worker_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'job',
-                'verbose_name_plural': 'jobs',
-                'ordering': ['-created_at'],
+                "verbose_name": "job",
+                "verbose_name_plural": "jobs",
+                "ordering": ["-created_at"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='ImportFile',
+            name="ImportFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255)),
-                ('content', models.BinaryField()),
-                ('size', models.PositiveIntegerField()),
-                ('job', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='import_file', to='core.job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("content", models.BinaryField()),
+                ("size", models.PositiveIntegerField()),
+                (
+                    "job",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_file",
+                        to="core.job",
+                    ),
+                ),
             ],
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('network', 'Network'), ('federation', 'Federation'), ('union', 'Union'), ('mutual', 'Mutual'), ('section', 'Section'), ('provider', 'Health care provider')], max_length=16, verbose_name='kind')),
-                ('code', models.CharField(max_length=16, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9-]{1,15}$', 'Use 2 to 16 capital letters, digits or dashes.')], verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('country', models.CharField(max_length=2, validators=[mutuelle.core.models.organizations.validate_country], verbose_name='country')),
-                ('currency', models.CharField(max_length=3, validators=[mutuelle.core.models.organizations.validate_currency], verbose_name='currency')),
-                ('time_zone', models.CharField(default='Africa/Dakar', max_length=64, validators=[mutuelle.core.models.organizations.validate_time_zone], verbose_name='time zone')),
-                ('language', models.CharField(choices=[('fr', 'French'), ('en', 'English'), ('pt', 'Portuguese')], default='fr', max_length=5, verbose_name='language')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.organization', verbose_name='parent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("network", "Network"),
+                            ("federation", "Federation"),
+                            ("union", "Union"),
+                            ("mutual", "Mutual"),
+                            ("section", "Section"),
+                            ("provider", "Health care provider"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=16,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9][A-Z0-9-]{1,15}$",
+                                "Use 2 to 16 capital letters, digits or dashes.",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "path",
+                    models.CharField(db_index=True, default="", editable=False, max_length=255),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        max_length=2,
+                        validators=[mutuelle.core.models.organizations.validate_country],
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        max_length=3,
+                        validators=[mutuelle.core.models.organizations.validate_currency],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Africa/Dakar",
+                        max_length=64,
+                        validators=[mutuelle.core.models.organizations.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("fr", "French"), ("en", "English"), ("pt", "Portuguese")],
+                        default="fr",
+                        max_length=5,
+                        verbose_name="language",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.organization",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organization',
-                'verbose_name_plural': 'organizations',
-                'ordering': ['path'],
+                "verbose_name": "organization",
+                "verbose_name_plural": "organizations",
+                "ordering": ["path"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddField(
-            model_name='job',
-            name='organization',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization'),
+            model_name="job",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.organization",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('action', models.CharField(max_length=64, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, max_length=64)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("action", models.CharField(max_length=64, verbose_name="action")),
+                ("object_type", models.CharField(blank=True, max_length=64)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-at'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-at"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddField(
-            model_name='user',
-            name='home_organization',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='core.organization', verbose_name='home organization'),
+            model_name="user",
+            name="home_organization",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="core.organization",
+                verbose_name="home organization",
+            ),
         ),
         migrations.CreateModel(
-            name='PeriodicRun',
+            name="PeriodicRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64)),
-                ('slot', models.DateTimeField()),
-                ('enqueued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('job', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64)),
+                ("slot", models.DateTimeField()),
+                ("enqueued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.job",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-slot'],
+                "ordering": ["-slot"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', models.CharField(max_length=2, validators=[mutuelle.core.models.organizations.validate_country], verbose_name='country')),
-                ('code', models.CharField(max_length=32, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('depth', models.PositiveSmallIntegerField(default=0, verbose_name='depth')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('external_ref', models.CharField(blank=True, max_length=64, verbose_name='external reference')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        max_length=2,
+                        validators=[mutuelle.core.models.organizations.validate_country],
+                        verbose_name="country",
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("depth", models.PositiveSmallIntegerField(default=0, verbose_name="depth")),
+                (
+                    "path",
+                    models.CharField(db_index=True, default="", editable=False, max_length=255),
+                ),
+                (
+                    "external_ref",
+                    models.CharField(blank=True, max_length=64, verbose_name="external reference"),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.place",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'place',
-                'verbose_name_plural': 'places',
-                'ordering': ['path'],
+                "verbose_name": "place",
+                "verbose_name_plural": "places",
+                "ordering": ["path"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddField(
-            model_name='organization',
-            name='place',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.place', verbose_name='place'),
+            model_name="organization",
+            name="place",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="core.place",
+                verbose_name="place",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalOrganization',
+            name="HistoricalOrganization",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('uuid', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('kind', models.CharField(choices=[('network', 'Network'), ('federation', 'Federation'), ('union', 'Union'), ('mutual', 'Mutual'), ('section', 'Section'), ('provider', 'Health care provider')], max_length=16, verbose_name='kind')),
-                ('code', models.CharField(db_index=True, max_length=16, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9-]{1,15}$', 'Use 2 to 16 capital letters, digits or dashes.')], verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('country', models.CharField(max_length=2, validators=[mutuelle.core.models.organizations.validate_country], verbose_name='country')),
-                ('currency', models.CharField(max_length=3, validators=[mutuelle.core.models.organizations.validate_currency], verbose_name='currency')),
-                ('time_zone', models.CharField(default='Africa/Dakar', max_length=64, validators=[mutuelle.core.models.organizations.validate_time_zone], verbose_name='time zone')),
-                ('language', models.CharField(choices=[('fr', 'French'), ('en', 'English'), ('pt', 'Portuguese')], default='fr', max_length=5, verbose_name='language')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organization', verbose_name='parent')),
-                ('place', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.place', verbose_name='place')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("network", "Network"),
+                            ("federation", "Federation"),
+                            ("union", "Union"),
+                            ("mutual", "Mutual"),
+                            ("section", "Section"),
+                            ("provider", "Health care provider"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        db_index=True,
+                        max_length=16,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9][A-Z0-9-]{1,15}$",
+                                "Use 2 to 16 capital letters, digits or dashes.",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "path",
+                    models.CharField(db_index=True, default="", editable=False, max_length=255),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        max_length=2,
+                        validators=[mutuelle.core.models.organizations.validate_country],
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        max_length=3,
+                        validators=[mutuelle.core.models.organizations.validate_currency],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Africa/Dakar",
+                        max_length=64,
+                        validators=[mutuelle.core.models.organizations.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("fr", "French"), ("en", "English"), ("pt", "Portuguese")],
+                        default="fr",
+                        max_length=5,
+                        verbose_name="language",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="parent",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.place",
+                        verbose_name="place",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical organization',
-                'verbose_name_plural': 'historical organizations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical organization",
+                "verbose_name_plural": "historical organizations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='PlaceLevel',
+            name="PlaceLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', models.CharField(max_length=2, validators=[mutuelle.core.models.organizations.validate_country], verbose_name='country')),
-                ('depth', models.PositiveSmallIntegerField(verbose_name='depth')),
-                ('name_fr', models.CharField(max_length=64, verbose_name='name (French)')),
-                ('name_en', models.CharField(max_length=64, verbose_name='name (English)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        max_length=2,
+                        validators=[mutuelle.core.models.organizations.validate_country],
+                        verbose_name="country",
+                    ),
+                ),
+                ("depth", models.PositiveSmallIntegerField(verbose_name="depth")),
+                ("name_fr", models.CharField(max_length=64, verbose_name="name (French)")),
+                ("name_en", models.CharField(max_length=64, verbose_name="name (English)")),
             ],
             options={
-                'verbose_name': 'place level',
-                'verbose_name_plural': 'place levels',
-                'ordering': ['country', 'depth'],
-                'constraints': [models.UniqueConstraint(fields=('country', 'depth'), name='place_level_unique')],
+                "verbose_name": "place level",
+                "verbose_name_plural": "place levels",
+                "ordering": ["country", "depth"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("country", "depth"), name="place_level_unique")
+                ],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='RoleGrant',
+            name="RoleGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('platform_admin', 'Platform administrator'), ('network_coordinator', 'Network coordinator'), ('country_focal_point', 'Country focal point'), ('union_manager', 'Union manager'), ('mutual_manager', 'Mutual manager'), ('enrolment_officer', 'Enrolment officer'), ('cashier', 'Cashier'), ('claims_officer', 'Claims officer'), ('medical_adviser', 'Medical adviser'), ('accountant', 'Accountant'), ('auditor', 'Auditor (read-only)'), ('provider_clerk', 'Provider clerk')], max_length=32, verbose_name='role')),
-                ('scope', models.CharField(choices=[('global', 'Whole platform'), ('organization', 'Organization and its subtree'), ('country', 'Country'), ('provider', 'Health care provider')], max_length=16, verbose_name='scope')),
-                ('country', models.CharField(blank=True, max_length=2, validators=[mutuelle.core.models.organizations.validate_country], verbose_name='country')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='core.organization', verbose_name='organization')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("platform_admin", "Platform administrator"),
+                            ("network_coordinator", "Network coordinator"),
+                            ("country_focal_point", "Country focal point"),
+                            ("union_manager", "Union manager"),
+                            ("mutual_manager", "Mutual manager"),
+                            ("enrolment_officer", "Enrolment officer"),
+                            ("cashier", "Cashier"),
+                            ("claims_officer", "Claims officer"),
+                            ("medical_adviser", "Medical adviser"),
+                            ("accountant", "Accountant"),
+                            ("auditor", "Auditor (read-only)"),
+                            ("provider_clerk", "Provider clerk"),
+                        ],
+                        max_length=32,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("global", "Whole platform"),
+                            ("organization", "Organization and its subtree"),
+                            ("country", "Country"),
+                            ("provider", "Health care provider"),
+                        ],
+                        max_length=16,
+                        verbose_name="scope",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True,
+                        max_length=2,
+                        validators=[mutuelle.core.models.organizations.validate_country],
+                        verbose_name="country",
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grants",
+                        to="core.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role grant',
-                'verbose_name_plural': 'role grants',
-                'ordering': ['-granted_at'],
+                "verbose_name": "role grant",
+                "verbose_name_plural": "role grants",
+                "ordering": ["-granted_at"],
             },
         ),
         migrations.CreateModel(
-            name='ImportRow',
+            name="ImportRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField()),
-                ('key', models.CharField(blank=True, max_length=200)),
-                ('values', models.JSONField(default=dict)),
-                ('errors', models.JSONField(default=list)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_rows', to='core.job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField()),
+                ("key", models.CharField(blank=True, max_length=200)),
+                ("values", models.JSONField(default=dict)),
+                ("errors", models.JSONField(default=list)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_rows",
+                        to="core.job",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'line'],
-                'indexes': [models.Index(fields=['job', 'key'], name='core_import_job_id_20aa1b_idx')],
-                'constraints': [models.UniqueConstraint(fields=('job', 'line'), name='import_row_unique_line')],
+                "ordering": ["job", "line"],
+                "indexes": [
+                    models.Index(fields=["job", "key"], name="core_import_job_id_20aa1b_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("job", "line"), name="import_row_unique_line")
+                ],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('channel', models.CharField(choices=[('sms', 'SMS'), ('email', 'Email'), ('in_app', 'In the application')], max_length=8)),
-                ('template', models.CharField(max_length=64)),
-                ('language', models.CharField(default='fr', max_length=5)),
-                ('to', models.CharField(blank=True, max_length=254)),
-                ('subject', models.CharField(blank=True, max_length=200)),
-                ('body', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed'), ('read', 'Read')], default='pending', max_length=8)),
-                ('idempotency_key', models.CharField(blank=True, max_length=100, null=True, unique=True)),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("sms", "SMS"),
+                            ("email", "Email"),
+                            ("in_app", "In the application"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("template", models.CharField(max_length=64)),
+                ("language", models.CharField(default="fr", max_length=5)),
+                ("to", models.CharField(blank=True, max_length=254)),
+                ("subject", models.CharField(blank=True, max_length=200)),
+                ("body", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("read", "Read"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "idempotency_key",
+                    models.CharField(blank=True, max_length=100, null=True, unique=True),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['user', 'status'], name='core_notifi_user_id_2288cd_idx')],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["user", "status"], name="core_notifi_user_id_2288cd_idx")
+                ],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddIndex(
-            model_name='job',
-            index=models.Index(fields=['state', 'worker_id'], name='core_job_state_ce6c93_idx'),
+            model_name="job",
+            index=models.Index(fields=["state", "worker_id"], name="core_job_state_ce6c93_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['organization', 'at'], name='core_audite_organiz_fa1398_idx'),
+            model_name="auditevent",
+            index=models.Index(
+                fields=["organization", "at"], name="core_audite_organiz_fa1398_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='periodicrun',
-            constraint=models.UniqueConstraint(fields=('name', 'slot'), name='periodic_run_unique_slot'),
+            model_name="periodicrun",
+            constraint=models.UniqueConstraint(
+                fields=("name", "slot"), name="periodic_run_unique_slot"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.UniqueConstraint(fields=('country', 'code'), name='place_code_unique'),
+            model_name="place",
+            constraint=models.UniqueConstraint(
+                fields=("country", "code"), name="place_code_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['country', 'kind'], name='core_organi_country_534228_idx'),
+            model_name="organization",
+            index=models.Index(fields=["country", "kind"], name="core_organi_country_534228_idx"),
         ),
         migrations.AddIndex(
-            model_name='rolegrant',
-            index=models.Index(fields=['user', 'revoked_at'], name='core_rolegr_user_id_9e7e84_idx'),
+            model_name="rolegrant",
+            index=models.Index(
+                fields=["user", "revoked_at"], name="core_rolegr_user_id_9e7e84_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rolegrant',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('country', ''), ('organization__isnull', True), ('scope', 'global')), models.Q(('organization__isnull', True), ('scope', 'country'), models.Q(('country', ''), _negated=True)), models.Q(('organization__isnull', False), ('scope__in', ['organization', 'provider'])), _connector='OR'), name='grant_scope_consistent'),
+            model_name="rolegrant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("country", ""), ("organization__isnull", True), ("scope", "global")),
+                    models.Q(
+                        ("organization__isnull", True),
+                        ("scope", "country"),
+                        models.Q(("country", ""), _negated=True),
+                    ),
+                    models.Q(
+                        ("organization__isnull", False), ("scope__in", ["organization", "provider"])
+                    ),
+                    _connector="OR",
+                ),
+                name="grant_scope_consistent",
+            ),
         ),
     ]

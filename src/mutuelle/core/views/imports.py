@@ -38,8 +38,10 @@ def _importer(slug):
         raise Http404 from exc
 
 
-def explain(code: str, params: dict) -> str:
+def explain(code: str, params: dict, labels: dict | None = None) -> str:
     template = ROW_REASONS.get(code) or TABLE_REASONS.get(code)
+    if labels and "column" in params:
+        params = {**params, "column": labels.get(params["column"], params["column"])}
     if template is None:
         return code
     try:
@@ -103,11 +105,18 @@ def _check_job(user, job_uuid) -> Job:
         raise Http404 from exc
 
 
+def column_labels(job) -> dict[str, str]:
+    """Column keys as the user reads them in the template of their language."""
+    return {c.key: str(c.label) for c in IMPORTERS[job.params["importer"]].columns}
+
+
 def _report_rows(job):
+    labels = column_labels(job)
     rows = ImportRow.unscoped.filter(job=job).exclude(errors=[]).order_by("line")
     for row in rows.iterator():
         for err in row.errors:
-            yield row.line, err["column"], explain(err["code"], err["params"])
+            column = labels.get(err["column"], err["column"])
+            yield row.line, column, explain(err["code"], err["params"], labels)
 
 
 @login_required
@@ -116,7 +125,8 @@ def import_report(request, job_uuid):
     errors = Paginator(list(_report_rows(job)) if job.is_finished else [], 100).get_page(
         request.GET.get("page")
     )
-    file_messages = [explain(m["code"], m["params"]) for m in job.messages]
+    labels = column_labels(job)
+    file_messages = [explain(m["code"], m["params"], labels) for m in job.messages]
     commit = Job.unscoped.filter(kind=COMMIT, params__check_job=job.pk).first()
     return render(
         request,
