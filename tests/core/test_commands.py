@@ -1,0 +1,36 @@
+"""Management commands that are not covered elsewhere: generate, demo."""
+
+import pytest
+from django.core.management import call_command
+
+from mutuelle.core.demo import network
+from mutuelle.core.models import Organization, RoleGrant, User
+from mutuelle.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def generated(prefix):
+    return sorted(
+        User.objects.filter(username__startswith=prefix).values_list("username", "full_name")
+    )
+
+
+def test_generate_is_deterministic():
+    args = ["--unions", "2", "--mutuals", "3", "--staff", "4", "--seed", "7"]
+    call_command("generate", "network", "--code", "G1", *args)
+    call_command("generate", "network", "--code", "G2", *args)
+    first, second = generated("g1."), generated("g2.")
+    assert [n for _, n in first] == [n for _, n in second] and len(first) == 24
+    assert Organization.unscoped.filter(code__startswith="G2-", kind="mutual").count() == 6
+    managers = RoleGrant.objects.filter(user__username__startswith="g2.", role="mutual_manager")
+    assert managers.count() == 6
+
+
+def test_the_demo_network_loads_once_with_one_login_per_role(capsys):
+    call_command("demo")
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "already loaded" in out and "gerant.km" in out
+    assert set(RoleGrant.objects.values_list("role", flat=True)) == set(Role.values)
+    assert User.objects.get(username="gerant.km").check_password(network.password_for("gerant.km"))
