@@ -122,11 +122,12 @@ def process_peak_mb(pid: int) -> float | None:
     return None
 
 
-def machine_note() -> str:
-    """CPUs and load average: figures taken on a busy machine are noisy."""
+def machine_note(warn: bool = True) -> str:
+    """CPUs and load average: figures taken on a busy machine are noisy. Call it before the
+    benchmark loads the machine itself (warn=False afterwards)."""
     cpus = os.cpu_count() or 1
     load1, load5, _ = os.getloadavg()
-    busy = "  (busy machine: figures will be noisy)" if load1 > cpus / 2 else ""
+    busy = "  (busy machine: figures will be noisy)" if warn and load1 > cpus / 2 else ""
     return f"{cpus} CPUs, load average {load1:.2f} (1 min) {load5:.2f} (5 min){busy}"
 
 

@@ -122,3 +122,32 @@ def test_organization_paths_follow_the_tree(world):
             country="SN",
             currency="ZZZ",
         )
+
+
+def test_a_union_manager_adds_a_mutual_on_screen(client, world):
+    from django.urls import reverse
+
+    client.force_login(world.union_manager)
+    url = reverse("organization_create", args=[world.union_a.uuid])
+    page = client.get(url)
+    kinds = [k for k, _ in page.context["form"].fields["kind"].choices]
+    assert kinds == ["mutual", "provider"]
+    response = client.post(
+        url,
+        {
+            "kind": "mutual",
+            "code": "MNEW",
+            "name": "Mutuelle de Pout",
+            "country": "SN",
+            "currency": "XOF",
+            "time_zone": "Africa/Dakar",
+            "language": "fr",
+        },
+    )
+    assert response.status_code == 302
+    created = Organization.unscoped.get(code="MNEW")
+    assert created.parent == world.union_a and created.path.startswith(world.union_a.path)
+    # The union manager may not add under another union, nor may a mutual manager add at all.
+    assert client.get(reverse("organization_create", args=[world.union_b.uuid])).status_code == 404
+    client.force_login(world.manager)
+    assert client.get(reverse("organization_create", args=[world.mutual_a.uuid])).status_code == 403

@@ -49,6 +49,7 @@ RULES: dict[str, Rule] = {
     "set_language": Rule(expect=frozenset({302, 200})),
     "organization_list": Rule(expect=OWN_LIST),
     "organization_detail": Rule({"org_uuid": "mutual.uuid"}),
+    "organization_create": Rule({"org_uuid": "mutual.uuid"}),
     "user_list": Rule(expect=OWN_LIST),
     "user_create": Rule(expect=OWN_LIST),
     "user_detail": Rule({"user_uuid": "user.uuid"}),

@@ -86,3 +86,26 @@ class GrantForm(forms.Form):
 
 
 KIND_CHOICES = OrgKind.choices
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "kind",
+            "code",
+            "name",
+            "country",
+            "currency",
+            "time_zone",
+            "language",
+            "phone",
+            "email",
+        ]
+
+    def __init__(self, *args, kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, lbl) for k, lbl in OrgKind.choices if k in kinds]
+        self.fields["country"] = forms.ChoiceField(
+            label=_("Country"), choices=sorted((c, n[0]) for c, n in COUNTRIES.items())
+        )

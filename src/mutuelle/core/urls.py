@@ -18,6 +18,11 @@ urlpatterns = [
         organizations.organization_detail,
         name="organization_detail",
     ),
+    path(
+        "organizations/<uuid:org_uuid>/new/",
+        organizations.organization_create,
+        name="organization_create",
+    ),
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_create, name="user_create"),
     path("users/<uuid:user_uuid>/", users.user_detail, name="user_detail"),
