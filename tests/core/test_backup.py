@@ -213,6 +213,20 @@ def test_the_restore_command_brings_the_database_back(world, backup_dir, tmp_pat
 
 
 @committed
+def test_a_restore_rolls_back_tables_added_after_the_backup(world, backup_dir, tmp_path):
+    """Restoring the backup taken before an upgrade removes what the upgrade created."""
+    path = backup(tmp_path / "stick")
+    before = table_fingerprint(KEY_TABLES)
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE core_added_by_upgrade (id integer PRIMARY KEY)")
+    restore(path)
+    connections.close_all()
+    tables = connection.introspection.table_names()
+    assert "core_added_by_upgrade" not in tables and "core_organization" in tables
+    assert table_fingerprint(KEY_TABLES) == before
+
+
+@committed
 def test_it_refuses_to_restore_a_file_that_is_not_a_backup(world, tmp_path):
     before = table_fingerprint(KEY_TABLES)
     # An empty file is a valid empty SQLite database; restoring it would wipe everything.

@@ -107,15 +107,18 @@ def restore(path: Path, target: str | Path | None = None) -> None:
         ):
             src.backup(dst)
     else:
-        # --single-transaction: a restore that fails half-way leaves the database as it was.
+        # The schema is dropped and rebuilt from the dump in ONE transaction: tables added by
+        # migrations newer than the backup disappear too (a real rollback after `upgrade`),
+        # and a restore that fails half-way leaves the database exactly as it was.
+        sql = _pg_run("pg_restore", "--no-owner", "--no-privileges", "--file=-", str(path))
+        script = "DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n" + sql
         _pg_run(
-            "pg_restore",
-            "--clean",
-            "--if-exists",
-            "--no-owner",
+            "psql",
             "--single-transaction",
+            "--quiet",
+            "--set=ON_ERROR_STOP=1",
             f"--dbname={target or connection.settings_dict['NAME']}",
-            str(path),
+            stdin=script,
         )
 
 
@@ -231,7 +234,7 @@ def _pg_backup(tmp: Path) -> dict:
     return stats
 
 
-def _pg_run(*argv: str) -> None:
+def _pg_run(*argv: str, stdin: str | None = None) -> str:
     # The password goes through the environment, never the command line (visible in `ps`).
     sd = connection.settings_dict
     env = dict(os.environ)
@@ -247,10 +250,16 @@ def _pg_run(*argv: str) -> None:
         if sd.get("OPTIONS", {}).get(key):
             env[var] = str(sd["OPTIONS"][key])
     done = subprocess.run(
-        [argv[0], "--no-password", *argv[1:]], env=env, capture_output=True, text=True, check=False
+        [argv[0], "--no-password", *argv[1:]],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
-        raise BackupError(f"{argv[0]} failed: {done.stderr.strip()}")
+        raise BackupError(f"{argv[0]} failed: {done.stderr.strip()[-2000:]}")
+    return done.stdout
 
 
 # --- Shared helpers -------------------------------------------------------------------------
