@@ -532,7 +532,6 @@ def main() -> int:
             )
 
     ratio = figure.pct(95) / floor.pct(95)
-    print(f"  machine after: {common.machine_note(warn=False)}")
     own, children = common.peak_mb_parts()
     if phase_peaks_ok and None not in phase_peaks:
         peak = sum(phase_peaks)

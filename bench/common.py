@@ -122,13 +122,33 @@ def process_peak_mb(pid: int) -> float | None:
     return None
 
 
-def machine_note(warn: bool = True) -> str:
-    """CPUs and load average: figures taken on a busy machine are noisy. Call it before the
-    benchmark loads the machine itself (warn=False afterwards)."""
+def _cpu_times() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat (Linux)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def machine_note(sample_s: float = 0.5) -> str:
+    """CPUs, how busy they are right now (sampled over `sample_s`) and the load average.
+    Figures taken while other work runs are noisy: call it before the benchmark loads the
+    machine itself (sample_s=0 afterwards: load average only)."""
     cpus = os.cpu_count() or 1
     load1, load5, _ = os.getloadavg()
-    busy = "  (busy machine: figures will be noisy)" if warn and load1 > cpus / 2 else ""
-    return f"{cpus} CPUs, load average {load1:.2f} (1 min) {load5:.2f} (5 min){busy}"
+    note = f"{cpus} CPUs, load average {load1:.2f} (1 min) {load5:.2f} (5 min)"
+    before = _cpu_times() if sample_s > 0 else None
+    if before is None:
+        return note
+    time.sleep(sample_s)
+    after = _cpu_times()
+    if after is None or after[1] == before[1]:
+        return note
+    busy = (after[0] - before[0]) / (after[1] - before[1])
+    warning = "  (busy machine: figures will be noisy)" if busy > 0.25 else ""
+    return f"{note}, {busy:.0%} busy now{warning}"
 
 
 # --- statistics ------------------------------------------------------------------------------

@@ -12,6 +12,13 @@ from .base import IMPORTERS, StagedRow
 CHECK = "core.import_check"
 COMMIT = "core.import_commit"
 STAGE_BATCH = 2000
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 (BOM)",
+    "cp1252": "Windows-1252 (Excel)",
+    "latin-1": "ISO-8859-1",
+    "xlsx": "Excel .xlsx",
+}
 
 
 @register
@@ -62,7 +69,12 @@ class ImportCheck(JobKind):
             for err in missing:
                 message(job, "missing_column", column=err.column)
             return ChunkResult(cursor=0, done=0, finished=True)
-        message(job, "table.read", rows=len(table.rows), encoding=table.encoding)
+        message(
+            job,
+            "table.read",
+            rows=len(table.rows),
+            encoding=ENCODING_NAMES.get(table.encoding, table.encoding),
+        )
         ImportRow.unscoped.filter(job=job).delete()  # a resumed staging starts clean
         batch = []
         for i, cells in enumerate(table.rows):

@@ -62,6 +62,14 @@ class Job(models.Model):
         return self.state in self.FINISHED
 
     @property
+    def label(self):
+        """The job kind's translated label (the code when the kind is unknown)."""
+        from mutuelle.core.jobs import JOB_KINDS  # the registry imports the models
+
+        kind = JOB_KINDS.get(self.kind)
+        return (kind.label if kind else "") or self.kind
+
+    @property
     def percent(self) -> int:
         if self.state == self.State.SUCCEEDED:
             return 100
