@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mutuelle.core.admin_site import restrict_admin_to_platform_admins
+from mutuelle.core.views.account import set_language
 
 restrict_admin_to_platform_admins(admin.site)
 
 urlpatterns = [
     path("", include("mutuelle.core.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -78,6 +78,8 @@ def test_the_language_switch_speaks_english(client, world):
     assert "Bienvenue" in client.get(reverse("home")).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Welcome" in client.get(reverse("home")).content.decode()
+    world.manager.refresh_from_db()
+    assert world.manager.language == "en"  # remembered for SMS and email too
 
 
 def test_a_manager_creates_a_user_and_grants_a_role_on_screen(client, world):

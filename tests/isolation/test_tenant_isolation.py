@@ -46,7 +46,7 @@ RULES: dict[str, Rule] = {
     "password_change": Rule(expect=frozenset({200})),
     "two_factor_setup": Rule(expect=frozenset({200})),
     "two_factor_verify": Rule(expect=frozenset({200})),
-    "set_language": Rule(expect=frozenset({302, 200})),
+    "set_language": Rule(expect=frozenset({302, 200, NOT_ALLOWED})),
     "organization_list": Rule(expect=OWN_LIST),
     "organization_detail": Rule({"org_uuid": "mutual.uuid"}),
     "organization_create": Rule({"org_uuid": "mutual.uuid"}),

@@ -1,6 +1,7 @@
 from io import BytesIO
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,10 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .. import audit
+from .. import actions, audit
 from ..forms import LoginForm, OtpForm
 from ..models import User
 
@@ -27,6 +30,17 @@ class LoginView(auth_views.LoginView):
         language = form.get_user().language
         response.set_cookie("django_language", language, samesite="Lax")
         return response
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, remembered on the account too: notifications (SMS, email)
+    reach each person in the language they chose."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        actions.set_language(request.user, language)
+    return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
