@@ -41,10 +41,7 @@ class RequireTwoFactorMiddleware:
             if user.must_change_password:
                 return redirect("password_change")
             if not user.is_verified():
-                from django_otp import devices_for_user
-
-                has_device = any(True for _ in devices_for_user(user, confirmed=True))
-                if has_device:
+                if user.two_factor_enabled:
                     return redirect(f"{reverse('two_factor_verify')}?next={request.path}")
                 if user.roles() & TWO_FACTOR_REQUIRED:
                     return redirect("two_factor_setup")

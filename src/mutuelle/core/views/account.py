@@ -75,6 +75,7 @@ def two_factor_setup(request):
             with transaction.atomic():
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
+                User.objects.filter(pk=user.pk).update(two_factor_enabled=True)
                 audit.record(user, "user.two_factor_enabled", user)
             otp_login(request, device)
             messages.success(request, _("Two-step verification is on."))
