@@ -128,6 +128,7 @@ AUTHENTICATION_BACKENDS = [
     "mutuelle.core.auth.EmailOrPhoneBackend",
 ]
 PASSWORD_HASHERS = [
+    "mutuelle.core.hashers.ModestArgon2PasswordHasher",  # docs/decisions/0004
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]

@@ -76,6 +76,7 @@ def browser():
 def real_hashers(_test_settings, settings):
     # The server process checks passwords with the real (argon2) hashers.
     settings.PASSWORD_HASHERS = [
+        "mutuelle.core.hashers.ModestArgon2PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
