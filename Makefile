@@ -36,6 +36,7 @@ bench: install
 	$(PY) bench/run.py $(B)
 
 lint: install
+	$(VENV)/bin/mypy src
 	$(VENV)/bin/ruff check src tests bench scripts
 	$(VENV)/bin/ruff format --check src tests bench scripts
 

@@ -219,7 +219,9 @@ def _pg_backup(tmp: Path) -> dict:
         with raw.cursor() as cur:
             cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cur.execute("SELECT pg_export_snapshot()")
-            snapshot = cur.fetchone()[0]
+            row = cur.fetchone()
+            assert row is not None
+            snapshot = row[0]
             _pg_run(
                 "pg_dump",
                 "--format=custom",

@@ -11,7 +11,7 @@ read is visible in review."""
 
 from typing import TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -84,7 +84,7 @@ def get_for_user(qs: QuerySet[M], user, field: str = "organization", **lookup) -
     """One row the user may see, or Http404."""
     try:
         return scope(qs, user, field=field).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise Http404 from exc
 
 

@@ -93,7 +93,8 @@ def load() -> bool:
 
     orgs = {o.code: o for o in Organization.unscoped.all()}
     for role, username, full_name, where, scope in LOGINS:
-        target = orgs.get(where) if scope in (Scope.ORGANIZATION, Scope.PROVIDER) else None
+        in_tree = scope in (Scope.ORGANIZATION, Scope.PROVIDER)
+        target = orgs.get(where or "") if in_tree else None
         user = User.objects.create_user(
             username=username,
             password=password_for(username),
@@ -109,6 +110,6 @@ def load() -> bool:
             role=role,
             scope=scope,
             organization=target,
-            country=where if scope == Scope.COUNTRY else "",
+            country=(where or "") if scope == Scope.COUNTRY else "",
         )
     return True

@@ -23,7 +23,9 @@ from .jobs import visible_jobs
 
 
 class UploadForm(forms.Form):
-    organization = forms.ModelChoiceField(label=_("For"), queryset=None, required=False)
+    organization: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("For"), queryset=None, required=False
+    )
     file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
 
     def __init__(self, *args, organizations=None, **kwargs):
