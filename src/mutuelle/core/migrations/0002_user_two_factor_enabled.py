@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='two_factor_enabled',
-            field=models.BooleanField(default=False, verbose_name='two-step verification on'),
+            model_name="user",
+            name="two_factor_enabled",
+            field=models.BooleanField(default=False, verbose_name="two-step verification on"),
         ),
     ]
