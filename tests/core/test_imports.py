@@ -106,3 +106,17 @@ def test_an_unreadable_file_gets_a_clear_message(client, world):
 def test_people_without_the_permission_cannot_import_places(client, world):
     client.force_login(world.cashier)
     assert client.get(reverse("import_upload", args=["places"])).status_code == 403
+
+
+def test_imported_places_can_be_browsed_level_by_level(client, world):
+    from mutuelle.core import actions
+
+    sn = actions.create_place(country="SN", code="SN", name="Sénégal")
+    thies = actions.create_place(country="SN", code="SN-TH", name="Thiès", parent=sn)
+    actions.create_place(country="SN", code="SN-TH-01", name="Ndiaye Bopp", parent=thies)
+    client.force_login(world.cashier)
+    top = client.get(reverse("place_list")).content.decode()
+    assert "Sénégal" in top and "Thiès" not in top
+    page = client.get(reverse("place_list"), {"parent": thies.pk}).content.decode()
+    assert "Ndiaye Bopp" in page and f'?parent={sn.pk}"' in page  # breadcrumb back up
+    assert client.get(reverse("place_list"), {"parent": "x"}).status_code == 404

@@ -50,6 +50,7 @@ RULES: dict[str, Rule] = {
     "organization_list": Rule(expect=OWN_LIST),
     "organization_detail": Rule({"org_uuid": "mutual.uuid"}),
     "organization_create": Rule({"org_uuid": "mutual.uuid"}),
+    "place_list": Rule(expect=frozenset({200})),  # shared geography, no tenant data
     "user_list": Rule(expect=OWN_LIST),
     "user_create": Rule(expect=OWN_LIST),
     "user_detail": Rule({"user_uuid": "user.uuid"}),

@@ -24,6 +24,7 @@ class Entry:
 MENU = [
     Entry("home", _("Home")),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
+    Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
     Entry("user_list", _("Users and roles"), Perm.VIEW_USERS),
     Entry("import_index", _("Imports"), Perm.RUN_IMPORTS),
     Entry("job_list", _("Background jobs"), Perm.VIEW_JOBS),

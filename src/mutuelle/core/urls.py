@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, home, imports, jobs, notifications, organizations, users
+from .views import account, home, imports, jobs, notifications, organizations, places, users
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -23,6 +23,7 @@ urlpatterns = [
         organizations.organization_create,
         name="organization_create",
     ),
+    path("places/", places.place_list, name="place_list"),
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_create, name="user_create"),
     path("users/<uuid:user_uuid>/", users.user_detail, name="user_detail"),
