@@ -114,9 +114,13 @@ def test_imported_places_can_be_browsed_level_by_level(client, world):
     sn = actions.create_place(country="SN", code="SN", name="Sénégal")
     thies = actions.create_place(country="SN", code="SN-TH", name="Thiès", parent=sn)
     actions.create_place(country="SN", code="SN-TH-01", name="Ndiaye Bopp", parent=thies)
+    from mutuelle.core.models import PlaceLevel
+
+    PlaceLevel.unscoped.create(country="SN", depth=2, name_fr="Département", name_en="Department")
     client.force_login(world.cashier)
     top = client.get(reverse("place_list")).content.decode()
     assert "Sénégal" in top and "Thiès" not in top
     page = client.get(reverse("place_list"), {"parent": thies.pk}).content.decode()
     assert "Ndiaye Bopp" in page and f'?parent={sn.pk}"' in page  # breadcrumb back up
+    assert "— Département" in page  # the country's own name for that level
     assert client.get(reverse("place_list"), {"parent": "x"}).status_code == 404

@@ -4,7 +4,7 @@ login per role. Realistic names from the field; loaded once (idempotent)."""
 from django.db import transaction
 
 from mutuelle.core import actions
-from mutuelle.core.models import Organization, Place, User
+from mutuelle.core.models import Organization, Place, PlaceLevel, User
 from mutuelle.core.roles import Role, Scope
 
 PLACES = {
@@ -49,7 +49,30 @@ def password_for(username: str) -> str:
     return f"demo-{username}"
 
 
+LEVELS = {
+    "SN": [
+        ("Pays", "Country"),
+        ("Région", "Region"),
+        ("Département", "Department"),
+        ("Commune", "Municipality"),
+        ("Village", "Village"),
+    ],
+    "CM": [
+        ("Pays", "Country"),
+        ("Région", "Region"),
+        ("Département", "Division"),
+        ("Arrondissement", "Subdivision"),
+        ("Village", "Village"),
+    ],
+}
+
+
 def _places() -> dict[str, Place]:
+    for country, levels in LEVELS.items():
+        PlaceLevel.unscoped.bulk_create(
+            PlaceLevel(country=country, depth=d, name_fr=fr, name_en=en)
+            for d, (fr, en) in enumerate(levels)
+        )
     made: dict[str, Place] = {}
     for country, rows in PLACES.items():
         for code, name, parent in rows:

@@ -3,8 +3,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import get_language
 
-from ..models import Place
+from ..models import Place, PlaceLevel
 
 
 @login_required
@@ -22,8 +23,23 @@ def place_list(request):
     return render(
         request,
         "core/place_list.html",
-        {"page": page, "parent": parent, "ancestors": sorted(ancestors, key=lambda p: p.depth)},
+        {
+            "page": page,
+            "parent": parent,
+            "ancestors": sorted(ancestors, key=lambda p: p.depth),
+            "level": _level_name(parent, get_language()),
+        },
     )
+
+
+def _level_name(parent: Place | None, language: str) -> str:
+    """What the children of `parent` are called in that country (e.g. "Régions")."""
+    if parent is None:
+        return ""
+    level = PlaceLevel.unscoped.filter(country=parent.country, depth=parent.depth + 1).first()
+    if level is None:
+        return ""
+    return level.name_fr if language.startswith("fr") else level.name_en
 
 
 def _ancestor_ids(place: Place) -> list[int]:
