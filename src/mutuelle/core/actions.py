@@ -14,7 +14,7 @@ from .models import Organization, Place, RoleGrant, User
 from .notifications import notify
 from .permissions import require
 from .roles import Perm, Role, Scope
-from .scoping import grants_of, target_of
+from .scoping import as_rules, grants_of, subtree_countries, target_of
 
 REASONS = {
     "org.parent_required": _("Only a network may be at the top of the tree."),
@@ -104,12 +104,17 @@ def create_user(
 
 
 def _check_manages(actor, user: User) -> None:
-    """A manager acts on an account whose home organization lies in their scope."""
-    if user.home_organization is None:
-        if Role.PLATFORM_ADMIN not in actor.roles():
-            raise PermissionDenied
-        return
-    require(actor, Perm.MANAGE_USERS, user.home_organization)
+    """A manager acts on an account whose home organization lies in their scope AND whose
+    every role they could have granted themselves (no taking over a higher account)."""
+    require(actor, Perm.MANAGE_USERS)
+    held = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related(
+        "organization"
+    )
+    home = target_of(user.home_organization) if user.home_organization else None
+    if code := rules.may_manage_account(
+        grants_of(actor), as_rules(held), home, subtree_countries(actor)
+    ):
+        raise PermissionDenied(code)
 
 
 @transaction.atomic
@@ -161,7 +166,8 @@ def grant_role(
         raise reason_error(code)
     if actor is not None:
         require(actor, Perm.GRANT_ROLES)
-        if code := rules.may_grant(grants_of(actor), role, scope, target, country):
+        spans = subtree_countries(actor) if scope == Scope.COUNTRY else None
+        if code := rules.may_grant(grants_of(actor), role, scope, target, country, spans):
             raise reason_error(code)
     grant = RoleGrant(
         user=user,
@@ -197,8 +203,9 @@ def revoke_role(actor, grant: RoleGrant) -> None:
     target = target_of(grant.organization) if grant.organization else None
     if actor is not None:
         require(actor, Perm.GRANT_ROLES)
+        spans = subtree_countries(actor) if grant.scope == Scope.COUNTRY else None
         if code := rules.may_grant(
-            grants_of(actor), grant.role, grant.scope, target, grant.country
+            grants_of(actor), grant.role, grant.scope, target, grant.country, spans
         ):
             raise reason_error(code)
     updated = RoleGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(

@@ -42,6 +42,8 @@ class Perm(models.TextChoices):
     SEND_NOTIFICATIONS = "send_notifications", _("Send notifications")
     MANAGE_BACKUPS = "manage_backups", _("Run and restore backups")
     CHECK_ELIGIBILITY = "check_eligibility", _("Check a beneficiary's eligibility")
+    VIEW_REGISTER = "view_register", _("See the member register")
+    ENROL_MEMBERS = "enrol_members", _("Enrol households and record household life")
 
 
 # Which scopes each role may be granted on.
@@ -63,6 +65,8 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 _ALL = frozenset(Perm.values)
 _READ = frozenset({Perm.VIEW_ORGANIZATIONS, Perm.VIEW_USERS, Perm.VIEW_JOBS, Perm.VIEW_AUDIT})
 _MANAGER = _READ | {
+    Perm.VIEW_REGISTER,
+    Perm.ENROL_MEMBERS,
     Perm.MANAGE_USERS,
     Perm.GRANT_ROLES,
     Perm.RUN_IMPORTS,
@@ -71,20 +75,31 @@ _MANAGER = _READ | {
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PLATFORM_ADMIN: _ALL,
-    Role.NETWORK_COORDINATOR: _MANAGER | {Perm.MANAGE_ORGANIZATIONS, Perm.MANAGE_PLACES},
+    Role.NETWORK_COORDINATOR: (_MANAGER - {Perm.VIEW_REGISTER, Perm.ENROL_MEMBERS})
+    | {Perm.MANAGE_ORGANIZATIONS, Perm.MANAGE_PLACES},
     Role.COUNTRY_FOCAL_POINT: _READ | {Perm.RUN_IMPORTS, Perm.MANAGE_PLACES},
     Role.UNION_MANAGER: _MANAGER | {Perm.MANAGE_ORGANIZATIONS},
     Role.MUTUAL_MANAGER: _MANAGER,
     Role.ENROLMENT_OFFICER: frozenset(
-        {Perm.VIEW_ORGANIZATIONS, Perm.VIEW_JOBS, Perm.RUN_IMPORTS, Perm.CHECK_ELIGIBILITY}
+        {
+            Perm.VIEW_ORGANIZATIONS,
+            Perm.VIEW_JOBS,
+            Perm.RUN_IMPORTS,
+            Perm.CHECK_ELIGIBILITY,
+            Perm.VIEW_REGISTER,
+            Perm.ENROL_MEMBERS,
+        }
     ),
-    Role.CASHIER: frozenset({Perm.VIEW_ORGANIZATIONS, Perm.VIEW_JOBS, Perm.CHECK_ELIGIBILITY}),
+    Role.CASHIER: frozenset(
+        {Perm.VIEW_ORGANIZATIONS, Perm.VIEW_JOBS, Perm.CHECK_ELIGIBILITY, Perm.VIEW_REGISTER}
+    ),
     Role.CLAIMS_OFFICER: frozenset(
         {Perm.VIEW_ORGANIZATIONS, Perm.VIEW_JOBS, Perm.RUN_IMPORTS, Perm.CHECK_ELIGIBILITY}
     ),
     Role.MEDICAL_ADVISER: frozenset({Perm.VIEW_ORGANIZATIONS, Perm.CHECK_ELIGIBILITY}),
     Role.ACCOUNTANT: frozenset({Perm.VIEW_ORGANIZATIONS, Perm.VIEW_JOBS, Perm.RUN_IMPORTS}),
-    Role.AUDITOR: _READ,
+    # Individuals' data is for the mutual's people; network roles see aggregates (later issues).
+    Role.AUDITOR: _READ | {Perm.VIEW_REGISTER},
     Role.PROVIDER_CLERK: frozenset({Perm.CHECK_ELIGIBILITY}),
 }
 

@@ -89,12 +89,20 @@ def grant_scope_error(role: str, scope: str, target_kind: str | None) -> str | N
 
 
 def may_grant(
-    granter: list[Grant], role: str, scope: str, target: Target | None, country: str = ""
+    granter: list[Grant],
+    role: str,
+    scope: str,
+    target: Target | None,
+    country: str = "",
+    subtree_countries: dict[int, frozenset[str]] | None = None,
 ) -> str | None:
     """Reason code when a holder of `granter` grants may NOT give `role` on that scope.
 
     A granter gives only roles their own role lists in GRANTABLE, and only inside a scope
-    that one of those same grants covers entirely."""
+    that one of those same grants covers entirely. A country scope may be given by a country
+    grant on that country, or by an organization grant whose subtree spans that country
+    (`subtree_countries`: organization id -> countries of its subtree), e.g. a network
+    coordinator appointing a country focal point."""
     for g in granter:
         if role not in GRANTABLE.get(g.role, frozenset()):
             continue
@@ -103,9 +111,38 @@ def may_grant(
         if scope == Scope.COUNTRY:
             if g.scope == Scope.COUNTRY and g.country == country:
                 return None
+            spanned = (subtree_countries or {}).get(g.org_id or 0, frozenset())
+            if g.scope == Scope.ORGANIZATION and country in spanned:
+                return None
             continue
         if scope == Scope.GLOBAL or target is None:
             continue
         if grant_covers(g, target):
             return None
     return "grant.outside_granter_scope"
+
+
+def may_manage_account(
+    granter: list[Grant],
+    account_grants: list[Grant],
+    home: Target | None,
+    subtree_countries: dict[int, frozenset[str]] | None = None,
+) -> str | None:
+    """Reason code when a manager may NOT reset the password of, or disable, an account.
+
+    They need to be able to grant every role the account holds, on its scope: otherwise a
+    mutual manager could take over a union manager's account (or a platform
+    administrator's) merely because its home organization is their mutual."""
+    if not any(g.scope == Scope.GLOBAL for g in granter):
+        if home is None:
+            return "account.outside_manager_scope"
+        if not any(
+            grant_covers(g, home) and "manage_users" in PERMISSIONS.get(g.role, frozenset())
+            for g in granter
+        ):
+            return "account.outside_manager_scope"
+    for held in account_grants:
+        target = Target(held.org_id, held.org_path, "") if held.org_id is not None else None
+        if may_grant(granter, held.role, held.scope, target, held.country, subtree_countries):
+            return "account.holds_higher_role"
+    return None

@@ -85,7 +85,7 @@ def import_upload(request, importer):
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
-        organizations=visible_organizations(request.user),
+        organizations=visible_organizations(request.user, imp.perm),
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

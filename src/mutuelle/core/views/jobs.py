@@ -18,7 +18,7 @@ def visible_jobs(user):
     qs = Job.unscoped.all()
     if Role.PLATFORM_ADMIN in user.roles():
         return qs
-    return qs.filter(Q(pk__in=scope(qs, user).values("pk")) | Q(created_by=user))
+    return qs.filter(Q(pk__in=scope(qs, user, Perm.VIEW_JOBS).values("pk")) | Q(created_by=user))
 
 
 def _get(user, job_uuid) -> Job:

@@ -16,16 +16,18 @@ from ..scoping import get_for_user, scope, visible_organizations
 @login_required
 def organization_list(request):
     require(request.user, Perm.VIEW_ORGANIZATIONS)
-    orgs = visible_organizations(request.user).select_related("parent")
+    orgs = visible_organizations(request.user, Perm.VIEW_ORGANIZATIONS).select_related("parent")
     page = Paginator(orgs, 50).get_page(request.GET.get("page"))
     return render(request, "core/organization_list.html", {"page": page})
 
 
 @login_required
 def organization_detail(request, org_uuid):
-    org = get_for_user(Organization.unscoped.all(), request.user, field="", uuid=org_uuid)
+    org = get_for_user(
+        Organization.unscoped.all(), request.user, Perm.VIEW_ORGANIZATIONS, field="", uuid=org_uuid
+    )
     require(request.user, Perm.VIEW_ORGANIZATIONS, org)
-    children = scope(org.children.all(), request.user, field="")
+    children = scope(org.children.all(), request.user, Perm.VIEW_ORGANIZATIONS, field="")
     return render(
         request,
         "core/organization_detail.html",
@@ -44,7 +46,9 @@ def child_kinds(parent: Organization) -> list[str]:
 @login_required
 def organization_create(request, org_uuid):
     """A union or network adds a mutual, section or provider under one of its organizations."""
-    parent = get_for_user(Organization.unscoped.all(), request.user, field="", uuid=org_uuid)
+    parent = get_for_user(
+        Organization.unscoped.all(), request.user, Perm.VIEW_ORGANIZATIONS, field="", uuid=org_uuid
+    )
     require(request.user, Perm.MANAGE_ORGANIZATIONS, parent)
     initial = {
         "country": parent.country,

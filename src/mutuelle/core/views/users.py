@@ -20,7 +20,7 @@ def visible_users(viewer):
     scope. Platform-level accounts (no home organization) only for global viewers."""
     if Role.PLATFORM_ADMIN in viewer.roles():
         return User.objects.all()
-    orgs = visible_organizations(viewer).values("pk")
+    orgs = visible_organizations(viewer, Perm.VIEW_USERS).values("pk")
     q = Q(home_organization__in=orgs) | Q(
         grants__organization__in=orgs, grants__revoked_at__isnull=True
     )
@@ -59,7 +59,7 @@ def user_list(request):
 @login_required
 def user_create(request):
     require(request.user, Perm.MANAGE_USERS)
-    orgs = visible_organizations(request.user)
+    orgs = visible_organizations(request.user, Perm.MANAGE_USERS)
     form = UserCreateForm(request.POST or None, organizations=orgs)
     if request.method == "POST" and form.is_valid():
         created = actions.create_user(request.user, **form.cleaned_data)
@@ -79,7 +79,8 @@ def user_detail(request, user_uuid):
         "revoked_at", "-granted_at"
     )
     form = GrantForm(
-        organizations=visible_organizations(request.user), roles=grantable_roles(request.user)
+        organizations=visible_organizations(request.user, Perm.GRANT_ROLES),
+        roles=grantable_roles(request.user),
     )
     return render(
         request,
@@ -101,7 +102,7 @@ def grant_create(request, user_uuid):
     target = _get_user(request.user, user_uuid)
     form = GrantForm(
         request.POST,
-        organizations=visible_organizations(request.user),
+        organizations=visible_organizations(request.user, Perm.GRANT_ROLES),
         roles=grantable_roles(request.user),
     )
     if form.is_valid():
@@ -158,6 +159,8 @@ def user_set_active(request, user_uuid):
 @login_required
 def audit_list(request):
     require(request.user, Perm.VIEW_AUDIT)
-    events = scope(AuditEvent.unscoped.select_related("actor", "organization"), request.user)
+    events = scope(
+        AuditEvent.unscoped.select_related("actor", "organization"), request.user, Perm.VIEW_AUDIT
+    )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_list.html", {"page": page})
