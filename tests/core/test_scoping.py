@@ -233,3 +233,31 @@ def test_a_network_coordinator_appoints_country_focal_points(world):
             scope=Scope.COUNTRY,
             country="SN",
         )
+
+
+def test_an_organization_added_in_the_admin_gets_its_path(client, world):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    User.objects.filter(pk=world.admin.pk).update(is_staff=True, is_superuser=True)
+    client.force_login(world.admin)
+    device = TOTPDevice.objects.create(user=world.admin, confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    response = client.post(
+        "/admin/core/organization/add/",
+        {
+            "kind": "mutual",
+            "code": "ADM1",
+            "name": "Mutuelle ajoutée",
+            "parent": world.union_a.pk,
+            "country": "SN",
+            "currency": "XOF",
+            "time_zone": "Africa/Dakar",
+            "language": "fr",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302 and "/add/" not in response.url, response.content[:3000]
+    created = Organization.unscoped.get(code="ADM1")
+    assert created.path == f"{world.union_a.path}{created.pk}/"

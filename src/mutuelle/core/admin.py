@@ -3,6 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import actions
 from .models import AuditEvent, Job, Organization, Place, PlaceLevel, RoleGrant, User
 
 
@@ -15,6 +16,23 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return Organization.unscoped.select_related("parent")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving an organization rewrites its subtree's paths and everyone's scopes: not a
+        # field edit. Creation goes through the action, which sets the path.
+        if obj is not None:
+            return [*self.readonly_fields, "parent", "kind"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {f: form.cleaned_data[f] for f in form.cleaned_data if f != "parent"}
+        created = actions.create_organization(
+            request.user, parent=form.cleaned_data.get("parent"), **fields
+        )
+        obj.pk, obj.path, obj.uuid = created.pk, created.path, created.uuid
 
 
 @admin.register(PlaceLevel)
@@ -29,6 +47,20 @@ class PlaceAdmin(admin.ModelAdmin):
     list_filter = ["country", "depth"]
     search_fields = ["name", "code"]
     readonly_fields = ["path"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            [*self.readonly_fields, "parent", "depth"] if obj else [*self.readonly_fields, "depth"]
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = actions.create_place(
+            country=obj.country, code=obj.code, name=obj.name, parent=obj.parent
+        )
+        obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
