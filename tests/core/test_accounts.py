@@ -123,3 +123,40 @@ def test_a_manager_creates_a_user_and_grants_a_role_on_screen(client, world):
         ).status_code
         == 302
     )
+
+
+def test_a_new_user_name_cannot_shadow_someone_elses_login(client, world):
+    client.force_login(world.manager_b)
+    for username in ["manager@example.org", "+221770000001", "221770000001"]:
+        response = client.post(
+            reverse("user_create"),
+            {
+                "full_name": "X",
+                "username": username,
+                "language": "fr",
+                "home_organization": world.mutual_b.pk,
+            },
+        )
+        assert response.status_code == 200 and response.context["form"].errors["username"]
+    clash = client.post(
+        reverse("user_create"),
+        {
+            "full_name": "X",
+            "username": "xx",
+            "email": "MANAGER@example.org",
+            "language": "fr",
+            "home_organization": world.mutual_b.pk,
+        },
+    )
+    assert clash.context["form"].errors["email"]  # a message, not a server error
+
+
+def test_read_only_roles_cannot_cancel_jobs(client, world):
+    from mutuelle.core import jobs
+
+    job = jobs.start("core.backup", actor=world.manager, organization=world.mutual_a)
+    for reader in (world.auditor, world.cashier):
+        client.force_login(reader)
+        assert client.post(reverse("job_cancel", args=[job.uuid])).status_code in (403, 404)
+    job.refresh_from_db()
+    assert not job.cancel_requested

@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import RegexValidator
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mutuelle.lib.countries import COUNTRIES
+from mutuelle.lib.phone import normalize_phone
 
 from .models import Organization, OrgKind, User
 from .roles import Role, Scope
@@ -34,7 +36,13 @@ class UserCreateForm(forms.Form):
     username = forms.CharField(
         label=_("User name"),
         max_length=150,
-        validators=[UnicodeUsernameValidator()],
+        # Starts with a letter and holds no "@": a user name can never be mistaken for
+        # somebody else's email or phone number at login.
+        validators=[
+            RegexValidator(
+                r"^[^\W\d_][\w.-]*$", _("Letters, digits and . - _ only, starting with a letter.")
+            )
+        ],
         help_text=_("Letters, digits and . - _ only, e.g. awa.diop"),
     )
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
@@ -54,6 +62,24 @@ class UserCreateForm(forms.Form):
         value = self.cleaned_data["username"]
         if User.objects.filter(username__iexact=value).exists():
             raise forms.ValidationError(_("This user name is taken."))
+        return value
+
+    def clean_email(self):
+        value = (self.cleaned_data.get("email") or "").lower()
+        if (
+            value
+            and User.objects.filter(Q(email__iexact=value) | Q(username__iexact=value)).exists()
+        ):
+            raise forms.ValidationError(_("This login is already used by another account."))
+        return value
+
+    def clean_phone(self):
+        raw = self.cleaned_data.get("phone") or ""
+        value = normalize_phone(raw)
+        if raw and len(value.lstrip("+")) < 6:
+            raise forms.ValidationError(_("Enter the number with its country code, e.g. +221..."))
+        if value and User.objects.filter(phone=value).exists():
+            raise forms.ValidationError(_("This login is already used by another account."))
         return value
 
 

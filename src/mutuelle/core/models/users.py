@@ -43,7 +43,7 @@ class UserManager(BaseUserManager["User"]):
         phone = normalize_phone(login)
         if len(phone.lstrip("+")) >= 6:
             q |= Q(phone=phone)
-        matches = list(self.filter(q)[:2])
+        matches = list(self.filter(q, is_active=True)[:2])
         return matches[0] if len(matches) == 1 else None
 
 

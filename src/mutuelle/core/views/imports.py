@@ -102,9 +102,12 @@ def import_upload(request, importer):
 
 def _check_job(user, job_uuid) -> Job:
     try:
-        return visible_jobs(user).get(uuid=job_uuid, kind=CHECK)
+        job = visible_jobs(user).get(uuid=job_uuid, kind=CHECK)
     except Job.DoesNotExist as exc:
         raise Http404 from exc
+    if job.created_by_id != user.pk:
+        require(user, IMPORTERS[job.params["importer"]].perm, job.organization)
+    return job
 
 
 def column_labels(job) -> dict[str, str]:

@@ -75,9 +75,7 @@ def user_create(request):
 def user_detail(request, user_uuid):
     require(request.user, Perm.VIEW_USERS)
     target = _get_user(request.user, user_uuid)
-    grants = target.grants.select_related("organization", "granted_by", "revoked_by").order_by(
-        "revoked_at", "-granted_at"
-    )
+    grants = _grants_in_view(request.user, target)
     form = GrantForm(
         organizations=visible_organizations(request.user, Perm.GRANT_ROLES),
         roles=grantable_roles(request.user),
@@ -127,6 +125,19 @@ def grant_revoke(request, grant_id):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("user_detail", user_uuid=grant.user.uuid)
+
+
+def _grants_in_view(viewer, target: User):
+    """The target's grants that lie in the viewer's scope: a person's roles in other
+    tenants are none of this viewer's business."""
+    grants = target.grants.select_related("organization", "granted_by", "revoked_by")
+    if Role.PLATFORM_ADMIN in viewer.roles():
+        return grants.order_by("revoked_at", "-granted_at")
+    orgs = visible_organizations(viewer, Perm.VIEW_USERS).values("pk")
+    countries = [g.country for g in viewer.active_grants() if g.scope == "country"]
+    return grants.filter(Q(organization__in=orgs) | Q(country__in=countries)).order_by(
+        "revoked_at", "-granted_at"
+    )
 
 
 def _visible_grant(viewer, grant_id) -> RoleGrant:
