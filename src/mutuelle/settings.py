@@ -152,6 +152,11 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "mutuelle.core.auth.lockout_identity"
+AXES_CLIENT_IP_CALLABLE = "mutuelle.core.auth.client_ip"
+# How many reverse proxies (nginx, a load balancer) stand in front of gunicorn: their
+# X-Forwarded-For entries give the client's address for lockouts. 0: no proxy.
+MUTUELLE_PROXY_COUNT = int(os.environ.get("MUTUELLE_PROXY_COUNT", "0"))
 
 OTP_TOTP_ISSUER = "Mutuelle"
 

@@ -160,3 +160,42 @@ def test_read_only_roles_cannot_cancel_jobs(client, world):
         assert client.post(reverse("job_cancel", args=[job.uuid])).status_code in (403, 404)
     job.refresh_from_db()
     assert not job.cancel_requested
+
+
+def test_spelling_a_login_differently_gives_no_extra_guesses(client, world):
+    for login in ["manager", "MANAGER", "manager@example.org", "+221770000001", "Manager"]:
+        client.post(
+            reverse("login"), {"username": login, "password": "wrong"}, REMOTE_ADDR="10.0.0.9"
+        )
+    locked = client.post(
+        reverse("login"),
+        {"username": "manager@EXAMPLE.org", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.9",
+    )
+    assert locked.status_code == 429
+
+
+def test_behind_a_proxy_the_forwarded_address_counts(settings, rf):
+    from mutuelle.core.auth import client_ip
+
+    settings.MUTUELLE_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 41.82.10.7", REMOTE_ADDR="10.0.0.1")
+    assert client_ip(request) == "41.82.10.7"  # the spoofable first entry is ignored
+    settings.MUTUELLE_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.1"
+
+
+def test_a_password_alone_opens_nothing_when_a_device_is_set_up(client, world):
+    device = TOTPDevice.objects.create(user=world.manager, confirmed=True)
+    world.manager.__class__.objects.filter(pk=world.manager.pk).update(
+        two_factor_enabled=True, must_change_password=True
+    )
+    client.post(reverse("login"), {"username": "manager", "password": PASSWORD})
+    for path in [reverse("password_change"), "/admin/password_change/", reverse("home")]:
+        response = client.get(path)
+        assert response.status_code == 302 and reverse("two_factor_verify") in response.url
+    assert client.get(reverse("two_factor_setup")).status_code == 302
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+    client.post(reverse("two_factor_verify"), {"token": code})
+    # Verified: now the forced password change comes.
+    assert client.get(reverse("home")).url == reverse("password_change")

@@ -25,37 +25,49 @@ class SecurityHeadersMiddleware:
 
 
 class RequireTwoFactorMiddleware:
-    """Holders of TWO_FACTOR_REQUIRED roles, and users who set up a device, must pass a
-    one-time code before anything but the two-factor pages and logout.
+    """In this order: a user with a confirmed device passes a one-time code; a holder of a
+    TWO_FACTOR_REQUIRED role sets a device up; a user whose password was reset by a manager
+    chooses a new one. Until then, only the page of that step (and logout, language) opens.
 
-    Also sends users whose password was reset by a manager to change it first."""
+    The code comes before the password change: someone holding only a (stolen) password must
+    not be able to change it and lock the real owner out."""
 
-    ALLOWED = ("two_factor_setup", "two_factor_verify", "logout", "set_language", "password_change")
+    ALWAYS = frozenset({"logout", "set_language"})
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not self._exempt(request):
-            if user.must_change_password:
-                return redirect("password_change")
-            if not user.is_verified():
-                if user.two_factor_enabled:
-                    return redirect(f"{reverse('two_factor_verify')}?next={request.path}")
-                if user.roles() & TWO_FACTOR_REQUIRED:
-                    return redirect("two_factor_setup")
+        if user is not None and user.is_authenticated:
+            step = self._pending_step(user)
+            view = self._view_name(request)
+            if step and view not in self.ALWAYS | {step} and view is not None:
+                if step == "two_factor_verify":
+                    return redirect(f"{reverse(step)}?next={request.path}")
+                return redirect(step)
         return self.get_response(request)
 
-    def _exempt(self, request) -> bool:
-        if request.path.startswith(settings.STATIC_URL):
-            return True
-        match = getattr(request, "resolver_match", None)
-        if match is None:
-            from django.urls import Resolver404, resolve
+    @staticmethod
+    def _pending_step(user) -> str | None:
+        if not user.is_verified():
+            if user.two_factor_enabled:
+                return "two_factor_verify"
+            if user.roles() & TWO_FACTOR_REQUIRED:
+                return "two_factor_setup"
+        if user.must_change_password:
+            return "password_change"
+        return None
 
-            try:
-                match = resolve(request.path_info)
-            except Resolver404:
-                return True
-        return match.url_name in self.ALLOWED
+    @staticmethod
+    def _view_name(request) -> str | None:
+        """The full view name ("admin:password_change" is not "password_change"); None for
+        static files and unknown paths (404s stay 404s)."""
+        if request.path.startswith(settings.STATIC_URL):
+            return None
+        from django.urls import Resolver404, resolve
+
+        try:
+            return resolve(request.path_info).view_name
+        except Resolver404:
+            return None

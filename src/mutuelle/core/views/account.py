@@ -66,9 +66,14 @@ def two_factor_setup(request):
     """Set up a TOTP device: show its QR code, confirm it with a first code."""
     user = request.user
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None and not confirmed:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    device = None
+    if confirmed:
+        # Never offer a second device to a session that has not passed the first one.
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    else:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
     form = OtpForm(request.POST or None)
     if device and request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
