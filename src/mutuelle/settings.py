@@ -209,6 +209,8 @@ TASKS = {
 }
 # A worker that has not been seen for this long is presumed dead; its running jobs resume.
 MUTUELLE_WORKER_STALE_SECONDS = int(os.environ.get("MUTUELLE_WORKER_STALE_SECONDS", "60"))
+# A running job whose progress has not moved for this long is presumed dead, worker or not.
+MUTUELLE_JOB_STUCK_SECONDS = int(os.environ.get("MUTUELLE_JOB_STUCK_SECONDS", "1800"))
 # Pause between job chunks (seconds). Zero in production; tests and demos slow jobs down.
 MUTUELLE_JOB_CHUNK_PAUSE = float(os.environ.get("MUTUELLE_JOB_CHUNK_PAUSE", "0"))
 

@@ -139,3 +139,39 @@ def test_a_worker_killed_mid_job_resumes_without_duplicates_or_loss(world, tmp_p
         second.wait(timeout=30)
     assert finished.result == expected
     assert sorted(Place.unscoped.values_list("code", "name")) == expected_places
+
+
+@pytest.mark.django_db
+def test_a_job_stuck_under_a_live_worker_is_resumed(world, settings):
+    from django.utils import timezone
+
+    from mutuelle.core.models import WorkerHeartbeat
+
+    job = jobs.start("core.backup", actor=world.admin)
+    WorkerHeartbeat.unscoped.create(worker_id="w-alive")
+    long_ago = timezone.now() - timedelta(seconds=settings.MUTUELLE_JOB_STUCK_SECONDS + 1)
+    Job.unscoped.filter(pk=job.pk).update(
+        state=Job.State.RUNNING, worker_id="w-alive", heartbeat_at=long_ago
+    )
+    assert jobs.recover_stale_jobs() == [job.pk]
+    assert Job.unscoped.get(pk=job.pk).state == Job.State.QUEUED
+    # A fresh heartbeat under a live worker is left alone.
+    Job.unscoped.filter(pk=job.pk).update(
+        state=Job.State.RUNNING, worker_id="w-alive", heartbeat_at=timezone.now()
+    )
+    assert jobs.recover_stale_jobs() == []
+
+
+@pytest.mark.django_db
+def test_a_job_that_keeps_killing_workers_gives_up(world):
+    job = jobs.start("core.backup", actor=world.admin)
+    Job.unscoped.filter(pk=job.pk).update(attempts=jobs.MAX_ATTEMPTS)
+    done = jobs.run(job.pk)
+    assert done.state == Job.State.FAILED and "attempts" in done.error
+
+
+@pytest.mark.django_db
+def test_an_unknown_job_kind_fails_instead_of_hanging(world):
+    job = jobs.start("core.backup", actor=world.admin)
+    Job.unscoped.filter(pk=job.pk).update(kind="gone.after.downgrade")
+    assert jobs.run(job.pk).state == Job.State.FAILED

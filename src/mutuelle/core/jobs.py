@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ log = logging.getLogger("mutuelle.jobs")
 
 JOB_KINDS: dict[str, "JobKind"] = {}
 INLINE_WORKER = "inline"
+MAX_ATTEMPTS = 5
 
 
 @dataclass
@@ -111,9 +112,12 @@ def run(job_id: int, worker_id: str = INLINE_WORKER) -> Job | None:
         return None
     Job.unscoped.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
     job = Job.unscoped.get(pk=job_id)
-    handler = JOB_KINDS[job.kind]
     pause = settings.MUTUELLE_JOB_CHUNK_PAUSE
     try:
+        if job.attempts > MAX_ATTEMPTS:
+            # A job that keeps killing its worker (memory, a poisonous file) stops here.
+            raise RuntimeError(f"gave up after {MAX_ATTEMPTS} attempts")
+        handler = JOB_KINDS[job.kind]
         if job.total is None:
             total = handler.total(job)
             Job.unscoped.filter(pk=job.pk).update(total=total)
@@ -148,8 +152,14 @@ def run(job_id: int, worker_id: str = INLINE_WORKER) -> Job | None:
         return None
     except Exception as exc:
         log.exception("job %s failed", job_id)
+        # The failure may be the connection itself: start afresh to record it. If even that
+        # fails, the job stays RUNNING and recover_stale_jobs() retries it later.
+        if not transaction.get_connection().in_atomic_block:
+            close_old_connections()
         Job.unscoped.filter(pk=job_id, worker_id=worker_id).update(
-            state=Job.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+            state=Job.State.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
         )
     return Job.unscoped.get(pk=job_id)
 
@@ -186,12 +196,17 @@ def _lock_own(job_id: int, worker_id: str) -> Job:
 
 
 def recover_stale_jobs() -> list[int]:
-    """Re-queue the running jobs of workers that stopped saying they are alive."""
-    cutoff = timezone.now() - timedelta(seconds=settings.MUTUELLE_WORKER_STALE_SECONDS)
+    """Re-queue the running jobs of workers that stopped saying they are alive, and those
+    whose own progress stopped long ago even though their worker lives (a run that died
+    without being able to record its failure)."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.MUTUELLE_WORKER_STALE_SECONDS)
+    stuck = now - timedelta(seconds=settings.MUTUELLE_JOB_STUCK_SECONDS)
     alive = WorkerHeartbeat.unscoped.filter(seen_at__gte=cutoff).values_list("worker_id", flat=True)
     stale = list(
         Job.unscoped.filter(state=Job.State.RUNNING)
-        .exclude(Q(worker_id__in=list(alive)) | Q(worker_id=INLINE_WORKER))
+        .exclude(worker_id=INLINE_WORKER)
+        .filter(~Q(worker_id__in=list(alive)) | Q(heartbeat_at__lt=stuck))
         .values_list("pk", "worker_id")
     )
     recovered = []

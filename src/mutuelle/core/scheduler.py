@@ -34,11 +34,10 @@ def _backup() -> object:
 
 
 def _prune_tasks() -> object:
-    from datetime import timedelta as td
-
     from django_tasks_db.models import DBTaskResult
 
-    cutoff = timezone.now() - td(days=14)
+    cutoff = timezone.now() - timedelta(days=14)
+    PeriodicRun.unscoped.filter(slot__lt=cutoff).delete()
     return DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
 
 
@@ -88,14 +87,17 @@ def tick(
     for periodic in registry if registry is not None else PERIODIC:
         slot = slot_of(now, periodic.every)
         try:
+            # Claim the slot in a short transaction of its own, then act outside it: an action
+            # may talk to the outside world (SMS gateways) and must not hold a database lock
+            # (SQLite's write lock, PostgreSQL's row) while it does.
             with transaction.atomic():
                 run = PeriodicRun.unscoped.create(name=periodic.name, slot=slot)
-                outcome = periodic.action()
-                if isinstance(outcome, jobs.Job):
-                    run.job = outcome
-                    run.save(update_fields=["job"])
         except IntegrityError:
             continue  # this slot was already enqueued
+        try:
+            outcome = periodic.action()
+            if isinstance(outcome, jobs.Job):
+                PeriodicRun.unscoped.filter(pk=run.pk).update(job=outcome)
         except Exception:
             log.exception("periodic job %s failed", periodic.name)
             continue

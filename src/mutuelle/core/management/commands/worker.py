@@ -41,10 +41,17 @@ class Command(BaseCommand):
         if recovered:
             self.stdout.write(f"resumed jobs of dead workers: {recovered}")
         stop = threading.Event()
-        beat = threading.Thread(
-            target=self._heartbeat, args=(worker_id, stop, not options["no_scheduler"]), daemon=True
-        )
-        beat.start()
+        every = max(0.5, min(5.0, settings.MUTUELLE_WORKER_STALE_SECONDS / 4))
+        # Two threads: a slow periodic action (an SMS gateway timing out) must never delay
+        # the heartbeat, or other workers would think this one dead and take its jobs.
+        threads = [threading.Thread(target=self._every, args=(every, stop, self._beat, worker_id))]
+        if not options["no_scheduler"]:
+            threads.append(
+                threading.Thread(target=self._every, args=(every, stop, scheduler.tick, worker_id))
+            )
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
         self.stdout.write(f"worker {worker_id} started")
         worker = Worker(
             queue_names=["default"],
@@ -61,25 +68,24 @@ class Command(BaseCommand):
             worker.run()
         finally:
             stop.set()
-            beat.join(timeout=10)
+            for thread in threads:
+                thread.join(timeout=10)
             scheduler.release_lease(worker_id)
             WorkerHeartbeat.unscoped.filter(worker_id=worker_id).delete()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
-    def _heartbeat(self, worker_id: str, stop: threading.Event, schedule: bool) -> None:
-        """Say we are alive and run the scheduler tick, every few seconds, on our own
-        connection (this thread's)."""
-        every = max(0.5, min(5.0, settings.MUTUELLE_WORKER_STALE_SECONDS / 4))
+    @staticmethod
+    def _beat(worker_id: str) -> None:
+        WorkerHeartbeat.unscoped.filter(worker_id=worker_id).update(seen_at=timezone.now())
+
+    def _every(self, seconds: float, stop: threading.Event, action, worker_id: str) -> None:
+        """Run `action(worker_id)` every few seconds on this thread's own connection."""
         try:
-            while not stop.wait(every):
+            while not stop.wait(seconds):
                 close_old_connections()
                 try:
-                    WorkerHeartbeat.unscoped.filter(worker_id=worker_id).update(
-                        seen_at=timezone.now()
-                    )
-                    if schedule:
-                        scheduler.tick(worker_id)
+                    action(worker_id)
                 except Exception as exc:  # the database may be briefly busy or away
-                    self.stderr.write(f"heartbeat: {exc}")
+                    self.stderr.write(f"{getattr(action, '__name__', action)}: {exc}")
         finally:
             connection.close()
