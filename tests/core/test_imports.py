@@ -124,3 +124,34 @@ def test_imported_places_can_be_browsed_level_by_level(client, world):
     assert "Ndiaye Bopp" in page and f'?parent={sn.pk}"' in page  # breadcrumb back up
     assert "— Département" in page  # the country's own name for that level
     assert client.get(reverse("place_list"), {"parent": "x"}).status_code == 404
+
+
+def test_a_focal_point_imports_only_the_places_of_their_country(client, world):
+    client.force_login(world.focal_sn)
+    job = upload(client, "p.csv", b"Country code;Place code;Place name\nCM;CM;Cameroun\n")
+    assert not job.result["ready"]
+    page = client.get(reverse("import_report", args=[job.uuid])).content.decode()
+    assert "CM" in page and not Place.unscoped.exists()
+
+
+def test_looping_or_moving_parents_are_refused_at_the_check(client, world):
+    from mutuelle.core import actions
+
+    client.force_login(world.focal_sn)
+    loop = b"Country code;Place code;Place name;Parent place code\nSN;A;A;B\nSN;B;B;A\nSN;C;C;C\n"
+    job = upload(client, "loop.csv", loop)
+    assert job.result["rows_with_errors"] == 3 and not job.result["ready"]
+    sn = actions.create_place(country="SN", code="SN", name="Sénégal")
+    actions.create_place(country="SN", code="SN-TH", name="Thiès", parent=sn)
+    actions.create_place(country="SN", code="SN-DK", name="Dakar", parent=sn)
+    move = b"Country code;Place code;Place name;Parent place code\nSN;SN-DK;Dakar;SN-TH\n"
+    assert not upload(client, "move.csv", move).result["ready"]
+
+
+def test_a_failed_commit_can_be_retried(client, world):
+    client.force_login(world.focal_sn)
+    check = upload(client, "p.csv", b"Country code;Place code;Place name\nSN;SN;Senegal\n")
+    first = client.post(reverse("import_commit", args=[check.uuid])).url
+    Job.unscoped.filter(kind="core.import_commit").update(state=Job.State.FAILED)
+    second = client.post(reverse("import_commit", args=[check.uuid])).url
+    assert first != second

@@ -45,6 +45,26 @@ def as_rules(grants) -> list[rules.Grant]:
     ]
 
 
+def countries_with(user, perm: str) -> set[str] | None:
+    """Countries where the user holds `perm` (None: everywhere). A country grant gives its
+    country; an organization grant gives the countries its subtree spans."""
+    countries: set[str] = set()
+    for g in grants_of(user):
+        if perm not in PERMISSIONS.get(g.role, frozenset()):
+            continue
+        if g.scope == Scope.GLOBAL:
+            return None
+        if g.scope == Scope.COUNTRY:
+            countries.add(g.country)
+        elif g.org_path:
+            countries |= set(
+                Organization.unscoped.filter(path__startswith=g.org_path).values_list(
+                    "country", flat=True
+                )
+            )
+    return countries
+
+
 def subtree_countries(user) -> dict[int, frozenset[str]]:
     """For each organization grant of the user: the countries its subtree spans."""
     spans = {}

@@ -34,9 +34,16 @@ def start_commit(actor, check: Job) -> Job:
     """Apply a clean dry run, once. A second request returns the first commit job."""
     require(actor, IMPORTERS[check.params["importer"]].perm, check.organization)
     locked = Job.unscoped.select_for_update().get(pk=check.pk)
-    existing = Job.unscoped.filter(kind=COMMIT, params__check_job=locked.pk).first()
+    existing = (
+        Job.unscoped.filter(kind=COMMIT, params__check_job=locked.pk)
+        .exclude(state__in=[Job.State.FAILED, Job.State.CANCELLED])
+        .first()
+    )
     if existing:
         return existing
+    if locked.created_by_id != getattr(actor, "pk", None):
+        # Another person commits: their scope must cover the rows as the checker's did.
+        raise ValidationError(_("Only the person who checked the file can import it."))
     if locked.state != Job.State.SUCCEEDED or not (locked.result or {}).get("ready"):
         raise ValidationError(_("Only a check without errors can be imported."))
     commit = jobs.start(

@@ -19,6 +19,9 @@ ROW_REASONS = {
     "parent_country": _("The parent %(value)s is in another country."),
     "depth_mismatch": _("Level %(value)s does not follow its parent's level %(parent)s."),
     "too_long": _("At most %(max)s characters."),
+    "country_not_in_scope": _("You may not import places of country %(value)s."),
+    "parent_cycle": _("The chain of parents loops back on itself (through %(value)s)."),
+    "parent_changed": _("This place exists under parent %(value)s; an import does not move it."),
     "missing_column": _("Column %(column)s is missing from the file."),
 }
 
@@ -119,6 +122,9 @@ class Importer:
     def check(self, rows: list[StagedRow], job) -> None:
         """Fill `values` and `errors` for a chunk of rows. Set-based: one query per chunk."""
         raise NotImplementedError
+
+    def check_all(self, job) -> None:
+        """Checks that need the whole file (after every chunk passed `check`); optional."""
 
     def apply(self, values: list[dict[str, Any]], job) -> dict[str, int]:
         """Write all checked rows (called once, inside one transaction). Return counts."""

@@ -91,6 +91,7 @@ class ImportCheck(JobKind):
     def finish(self, job: Job):
         if job.result and job.result.get("fatal"):
             return job.result  # the file could not be read at all
+        IMPORTERS[job.params["importer"]].check_all(job)
         rows = ImportRow.unscoped.filter(job=job)
         total = rows.count()
         with_errors = rows.exclude(errors=[]).count()

@@ -6,6 +6,7 @@ from mutuelle.lib.countries import COUNTRIES
 
 from ..models import Place
 from ..roles import Perm
+from ..scoping import countries_with
 from .base import Column, Importer, StagedRow, register
 
 
@@ -38,6 +39,15 @@ class PlacesImporter(Importer):
                 code__in=[k.split(":", 1)[1] for k in parent_keys]
             ).values_list("country", "code")
         }
+        # Existing places of this chunk, with their current parent: importing does not move
+        # a place under another parent (that would rewrite a whole subtree silently).
+        current_parent = {
+            f"{c}:{code}": parent or ""
+            for c, code, parent in Place.unscoped.filter(
+                code__in=[r.raw.get("code", "") for r in rows]
+            ).values_list("country", "code", "parent__code")
+        }
+        allowed = countries_with(job.created_by, Perm.MANAGE_PLACES) if job.created_by else None
         # Identifiers staged in this file: first line of each (one query per chunk).
         first_line: dict[str, int] = {}
         for key, line in (
@@ -50,9 +60,15 @@ class PlacesImporter(Importer):
             country = row.raw.get("country", "").upper()
             if country and country not in COUNTRIES:
                 row.error("country", "unknown_country", value=country)
+            elif country and allowed is not None and country not in allowed:
+                row.error("country", "country_not_in_scope", value=country)
             if first_line.get(row.key, row.line) < row.line:
                 row.error("code", "duplicate_in_file", line=first_line[row.key])
             parent = row.raw.get("parent_code", "")
+            if parent and parent == row.raw.get("code"):
+                row.error("parent_code", "parent_cycle", value=parent)
+            if row.key in current_parent and current_parent[row.key] != parent:
+                row.error("parent_code", "parent_changed", value=current_parent[row.key] or "—")
             if parent:
                 pkey = f"{country}:{parent}"
                 if pkey not in in_db and pkey not in first_line:
@@ -63,6 +79,34 @@ class PlacesImporter(Importer):
                 "name": row.raw.get("name", ""),
                 "parent_code": parent,
             }
+
+    def check_all(self, job) -> None:
+        """Whole-file check: parent chains that loop (A under B, B under A) never reach the
+        top, so they could never be created."""
+        from ..models import ImportRow
+
+        rows = list(ImportRow.unscoped.filter(job=job).only("pk", "key", "values", "errors"))
+        parent_of = {}
+        for r in rows:
+            clean = r.values.get("clean") or {}
+            if clean.get("parent_code"):
+                parent_of[r.key] = f"{clean['country']}:{clean['parent_code']}"
+        looping = []
+        for r in rows:
+            seen, key = set(), r.key
+            while key in parent_of and key not in seen:
+                seen.add(key)
+                key = parent_of[key]
+            if key in seen and not r.errors:
+                r.errors = [
+                    {
+                        "column": "parent_code",
+                        "code": "parent_cycle",
+                        "params": {"value": parent_of[r.key].split(":", 1)[1]},
+                    }
+                ]
+                looping.append(r)
+        ImportRow.unscoped.bulk_update(looping, ["errors"])
 
     def apply(self, values, job) -> dict[str, int]:
         """Create missing places parents first, rename existing ones; paths set in bulk."""

@@ -1,0 +1,194 @@
+"""The one write path per register use case: atomic, permission-checked, audited."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from mutuelle.core import audit
+from mutuelle.core.models import Organization
+from mutuelle.core.permissions import require
+from mutuelle.core.roles import Perm
+from mutuelle.lib.names import normalize
+
+from . import rules
+from .models import Household, Membership, Person, RegisterSettings, StatusEvent
+
+REASONS = {
+    "number.malformed": _("This is not a membership number (expected e.g. MSKM-0001237)."),
+    "number.unknown_mutual": _("No mutual has this number's prefix."),
+    "number.bad_check_digit": _("The check digit is wrong: a digit was mistyped."),
+    "status.transition_not_allowed": _("This change of status is not allowed."),
+    "status.before_current_status": _("The date is before the current status began."),
+    "person.birth_in_future": _("The date of birth is in the future."),
+    "person.birth_too_old": _("The year of birth is more than 120 years ago."),
+    "person.death_in_future": _("The date of death is in the future."),
+    "person.death_before_birth": _("The date of death is before the date of birth."),
+    "household.no_head": _("A household needs a head."),
+    "household.several_heads": _("A household has only one head."),
+    "household.child_older_than_head": _("This child is older than the head: please confirm."),
+    "household.parent_younger_than_head": _(
+        "This parent is younger than the head: please confirm."
+    ),
+    "household.not_a_mutual": _("Households are enrolled in a mutual."),
+}
+
+
+def reason_error(code: str, field_name: str | None = None) -> ValidationError:
+    error = ValidationError(REASONS[code], code=code)
+    return ValidationError({field_name: error}) if field_name else error
+
+
+@dataclass
+class NewPerson:
+    given_names: str
+    family_name: str
+    sex: str
+    relationship: str
+    birth_date: date | None = None
+    birth_year: int | None = None
+    id_document_type: str = ""
+    id_document_number: str = ""
+    phone: str = ""
+
+    def facts(self) -> rules.PersonFacts:
+        return rules.PersonFacts(self.relationship, self.birth_date, self.birth_year)
+
+
+@dataclass
+class NewHousehold:
+    persons: list[NewPerson]
+    place_id: int | None = None
+    address: str = ""
+    phone: str = ""
+    ability_id: int | None = None
+    notes: str = ""
+    external_ref: str = ""
+    confirmed_warnings: set[str] = field(default_factory=set)
+
+
+def allocate_serials(mutual: Organization, count: int) -> list[int]:
+    """Reserve `count` consecutive serials. The row lock (PostgreSQL) or the IMMEDIATE
+    transaction (SQLite) makes two enrolments at once never share a number."""
+    settings_row, _created = RegisterSettings.unscoped.get_or_create(organization=mutual)
+    locked = RegisterSettings.unscoped.select_for_update().get(pk=settings_row.pk)
+    first = locked.next_serial
+    RegisterSettings.unscoped.filter(pk=locked.pk).update(next_serial=first + count)
+    return list(range(first, first + count))
+
+
+@transaction.atomic
+def enrol_household(actor, mutual: Organization, data: NewHousehold, on: date) -> Household:
+    """Enrol a household with its members: persons, memberships (pending, waiting period
+    starting on the enrolment date), numbers, status history, one audit row."""
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, mutual)
+    if mutual.kind != "mutual":
+        raise reason_error("household.not_a_mutual")
+    facts = [p.facts() for p in data.persons]
+    if errors := rules.household_errors(facts):
+        raise reason_error(errors[0])
+    for i, f in enumerate(facts):
+        if errors := rules.person_errors(f, on):
+            raise ValidationError({f"persons.{i}": [REASONS[c] for c in errors]})
+    head_facts = next(f for f in facts if f.relationship == "head")
+    unconfirmed = [
+        (i, code)
+        for i, code in rules.household_warnings(head_facts, facts)
+        if code not in data.confirmed_warnings
+    ]
+    if unconfirmed:
+        raise ValidationError(
+            {f"persons.{i}": ValidationError(REASONS[code], code=code) for i, code in unconfirmed}
+        )
+    serials = allocate_serials(mutual, len(data.persons) + 1)
+    household = Household.unscoped.create(
+        organization=mutual,
+        number=rules.format_household_number(mutual.code, serials[0]),
+        place_id=data.place_id,
+        address=data.address,
+        phone=data.phone,
+        ability_id=data.ability_id,
+        notes=data.notes,
+        external_ref=data.external_ref,
+        agent=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    head = None
+    for new, serial in zip(data.persons, serials[1:], strict=True):
+        person = Person.unscoped.create(
+            organization=mutual,
+            household=household,
+            given_names=new.given_names.strip(),
+            family_name=new.family_name.strip(),
+            sex=new.sex,
+            birth_date=new.birth_date,
+            birth_year=new.birth_year or (new.birth_date.year if new.birth_date else None),
+            relationship=new.relationship,
+            id_document_type=new.id_document_type,
+            id_document_number=new.id_document_number.strip(),
+            phone=new.phone,
+            name_normalized=normalize(f"{new.given_names} {new.family_name}"),
+        )
+        membership = Membership.unscoped.create(
+            organization=mutual,
+            person=person,
+            number=rules.format_number(mutual.code, serial),
+            enrolled_on=on,
+            waiting_from=on,
+            status=rules.PENDING,
+            status_since=on,
+        )
+        StatusEvent.unscoped.create(
+            membership=membership,
+            to_status=rules.PENDING,
+            on=on,
+            reason="enrolment",
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        if new.relationship == "head":
+            head = person
+    household.head = head
+    household.save(update_fields=["head"])
+    audit.record(
+        actor, "household.enrolled", household, organization=mutual, persons=len(data.persons)
+    )
+    return household
+
+
+@transaction.atomic
+def change_status(
+    actor, membership: Membership, to: str, on: date, reason: str = "", note: str = ""
+) -> Membership:
+    """Move a membership to another status, conditionally (no lost update) and with history."""
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, membership.organization)
+    current = Membership.unscoped.select_for_update().get(pk=membership.pk)
+    if code := rules.transition_error(current.status, to, on, current.status_since):
+        raise reason_error(code)
+    updated = Membership.unscoped.filter(pk=current.pk, status=current.status).update(
+        status=to, status_since=on
+    )
+    if updated != 1:
+        raise PermissionDenied("concurrent status change")
+    StatusEvent.unscoped.create(
+        membership=current,
+        from_status=current.status,
+        to_status=to,
+        on=on,
+        reason=reason,
+        note=note,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record(
+        actor,
+        "membership.status_changed",
+        current,
+        organization=current.organization,
+        from_status=current.status,
+        to_status=to,
+        reason=reason,
+    )
+    current.refresh_from_db()
+    return current
