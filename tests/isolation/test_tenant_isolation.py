@@ -66,9 +66,9 @@ RULES: dict[str, Rule] = {
     "import_index": Rule(expect=OWN_LIST),
     "import_template": Rule({"importer": "importer", "fmt": "fmt"}, OWN_LIST),
     "import_upload": Rule({"importer": "importer"}, OWN_LIST),
-    "import_report": Rule({"job_uuid": "job.uuid"}),
-    "import_report_csv": Rule({"job_uuid": "job.uuid"}),
-    "import_commit": Rule({"job_uuid": "job.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "import_report": Rule({"job_uuid": "check.uuid"}),
+    "import_report_csv": Rule({"job_uuid": "check.uuid"}),
+    "import_commit": Rule({"job_uuid": "check.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "notification_list": Rule(expect=OWN_LIST),
     "notification_read": Rule(
         {"notification_uuid": "notification.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
@@ -86,15 +86,17 @@ class Others:
         self.mutual = world.mutual_b
         self.user = world.manager_b
         self.grant = RoleGrant.objects.get(user=world.manager_b)
+        # A job of the other tenant's manager: their name (with the sentinel) shows on job pages.
+        self.job = jobs.start("core.backup", actor=world.manager_b, organization=world.mutual_b)
         content = f"Country code;Place code;Place name\nCM;CM-X;{SENTINEL}\n".encode()
-        self.job = import_actions.start_check(
+        self.check = import_actions.start_check(
             world.manager_b.__class__.objects.get(pk=world.admin.pk),
             importer="places",
             organization=world.mutual_b,
             filename=f"{SENTINEL}.csv",
             content=content,
         )
-        jobs.run(self.job.pk)
+        jobs.run(self.check.pk)
         self.notification = Notification.unscoped.create(
             channel="in_app",
             template="test",
@@ -105,6 +107,21 @@ class Others:
         )
         self.importer = "places"
         self.fmt = "csv"
+
+    def snapshot(self) -> dict:
+        """What a successful cross-tenant write would change."""
+        from mutuelle.core.models import Job, User
+
+        user = User.objects.get(pk=self.user.pk)
+        return {
+            "grant_revoked": RoleGrant.objects.get(pk=self.grant.pk).revoked_at,
+            "grants": RoleGrant.objects.filter(user=self.user).count(),
+            "user": (user.is_active, user.password, user.must_change_password),
+            "job_cancel": Job.unscoped.get(pk=self.job.pk).cancel_requested,
+            "commits": Job.unscoped.filter(kind="core.import_commit").count(),
+            "notification": Notification.unscoped.get(pk=self.notification.pk).status,
+            "children": self.mutual.children.count(),
+        }
 
     def value(self, path: str):
         obj = self
@@ -141,21 +158,44 @@ def admin_kwargs(route: str, others: Others) -> dict:
     return {"app_label": "core", "model_name": "organization"}
 
 
-ATTACKERS = [
+ATTACKERS = [r for r in Role if r != Role.PLATFORM_ADMIN]
+# Roles whose legitimate scope does not include a sibling mutual of the same union and country:
+# the sibling catches scope mix-ups that a tenant in another country would hide.
+SIBLING_OUTSIDERS = {
     Role.MUTUAL_MANAGER,
-    Role.UNION_MANAGER,
-    Role.COUNTRY_FOCAL_POINT,
-    Role.PROVIDER_CLERK,
+    Role.ENROLMENT_OFFICER,
+    Role.CASHIER,
+    Role.CLAIMS_OFFICER,
+    Role.MEDICAL_ADVISER,
+    Role.ACCOUNTANT,
     Role.AUDITOR,
-    Role.NETWORK_COORDINATOR,
-]
+    Role.PROVIDER_CLERK,
+}
+SIBLING_SENTINEL = "ZZSIBLINGQX"
+
+
+def plant_sibling(world):
+    """A second mutual under the tester's own union, same country, with its own staff."""
+    from ..conftest import make_org, make_user
+
+    sibling = make_org("mutual", "MA2", world.union_a, name=f"Mutuelle de Pout {SIBLING_SENTINEL}")
+    make_user(
+        "sibmanager", Role.MUTUAL_MANAGER, org=sibling, full_name=f"Gérant {SIBLING_SENTINEL}"
+    )
+    jobs.start("core.backup", actor=world.admin, organization=sibling)
+    return sibling
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ATTACKERS)
 def test_no_url_leaks_another_tenants_data(client, world, role):
     others = Others(world)
+    plant_sibling(world)
+    before = others.snapshot()
     attacker = world.persona(role)
+    secrets = [SENTINEL.encode()] + (
+        [SIBLING_SENTINEL.encode()] if role in SIBLING_OUTSIDERS else []
+    )
     if role == Role.NETWORK_COORDINATOR:
         # The coordinator of the whole network sees both sides: make them coordinate a
         # sub-network that excludes the other tenant instead.
@@ -178,7 +218,7 @@ def test_no_url_leaks_another_tenants_data(client, world, role):
                 client.force_login(attacker)
                 response = getattr(client, method)(path, **headers)
                 body = b"".join(response) if response.streaming else response.content
-                if SENTINEL.encode() in body:
+                if any(secret in body for secret in secrets):
                     leaks.append(f"{method.upper()} {path} ({name})")
                 ok = response.status_code in rule.expect or (
                     method == "post" and response.status_code in {NOT_ALLOWED, 302, 403}
@@ -188,6 +228,56 @@ def test_no_url_leaks_another_tenants_data(client, world, role):
     assert not unknown, "URL patterns without an isolation rule:\n" + "\n".join(unknown)
     assert not leaks, "responses containing another tenant's data:\n" + "\n".join(leaks)
     assert not wrong, "unexpected statuses:\n" + "\n".join(sorted(set(wrong)))
+    # A POST answered 302 may still have done something: the other tenant must be untouched.
+    assert others.snapshot() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.MUTUAL_MANAGER, Role.UNION_MANAGER])
+def test_forms_refuse_the_other_tenants_ids(client, world, role):
+    """Choices in forms (organization, home organization) are scoped too: posting the other
+    tenant's id is refused and stores nothing."""
+    from mutuelle.core.models import Organization, User
+
+    others = Others(world)
+    before = others.snapshot()
+    attacker = world.persona(role)
+    client.force_login(attacker)
+    own_user = world.cashier
+    client.post(
+        f"/users/{own_user.uuid}/grant/",
+        {
+            "role": "cashier",
+            "scope": "organization",
+            "organization": others.mutual.pk,
+        },
+    )
+    assert not RoleGrant.objects.filter(user=own_user, organization=others.mutual).exists()
+    client.post(
+        "/users/new/",
+        {
+            "full_name": "Intrus",
+            "username": "intrus",
+            "language": "fr",
+            "home_organization": others.mutual.pk,
+        },
+    )
+    assert not User.objects.filter(username="intrus").exists()
+    own = world.union_a if role == Role.UNION_MANAGER else world.mutual_a
+    client.post(
+        f"/organizations/{own.uuid}/new/",
+        {
+            "kind": "mutual",
+            "code": "INTRUS",
+            "name": "Intrus",
+            "country": "CM",
+            "currency": "XAF",
+            "time_zone": "Africa/Douala",
+            "language": "fr",
+        },
+    )
+    assert not Organization.unscoped.filter(code="INTRUS", parent=others.mutual).exists()
+    assert others.snapshot() == before
 
 
 @pytest.mark.django_db
