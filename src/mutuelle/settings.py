@@ -13,6 +13,7 @@ Everything a deployment changes comes from the environment:
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -20,7 +21,10 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
-VAR_DIR = Path(os.environ.get("MUTUELLE_VAR_DIR", PROJECT_DIR / "var")).resolve()
+# A source checkout keeps its data in ./var; an installed package (no pyproject.toml above
+# it) in ./var of the directory it runs from, never inside site-packages.
+_DEFAULT_VAR = PROJECT_DIR / "var" if (PROJECT_DIR / "pyproject.toml").exists() else Path("var")
+VAR_DIR = Path(os.environ.get("MUTUELLE_VAR_DIR", _DEFAULT_VAR)).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -28,10 +32,19 @@ def _secret_key() -> str:
     if key := os.environ.get("MUTUELLE_SECRET_KEY"):
         return key
     path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        # O_EXCL: when several gunicorn workers start at once, one writes, all read the same.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    for _ in range(50):  # the writer may not have finished its single write yet
+        if key := path.read_text().strip():
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty")
 
 
 SECRET_KEY = _secret_key()

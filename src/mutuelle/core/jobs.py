@@ -88,6 +88,8 @@ def start(kind: str, *, actor=None, organization=None, params: dict | None = Non
 def enqueue(job: Job) -> None:
     from .tasks import run_job_task
 
+    # For a queued job, heartbeat_at says when it was last put in the queue.
+    Job.unscoped.filter(pk=job.pk, state=Job.State.QUEUED).update(heartbeat_at=timezone.now())
     run_job_task.enqueue(job.pk)
 
 
@@ -221,4 +223,9 @@ def recover_stale_jobs() -> list[int]:
                 enqueue(Job.unscoped.get(pk=pk))
                 recovered.append(pk)
                 log.warning("job %s resumed: worker %s is gone", pk, dead_worker)
+    # A worker that died between taking the task and claiming the job leaves it queued with
+    # no task: queue it again (a duplicate task is harmless, the claim is conditional).
+    for job in Job.unscoped.filter(state=Job.State.QUEUED, heartbeat_at__lt=stuck):
+        enqueue(job)
+        recovered.append(job.pk)
     return recovered

@@ -32,7 +32,7 @@ urlpatterns = [
         "users/<uuid:user_uuid>/reset-password/", users.password_reset, name="user_password_reset"
     ),
     path("users/<uuid:user_uuid>/active/", users.user_set_active, name="user_set_active"),
-    path("grants/<int:grant_id>/revoke/", users.grant_revoke, name="grant_revoke"),
+    path("grants/<uuid:grant_uuid>/revoke/", users.grant_revoke, name="grant_revoke"),
     path("audit/", users.audit_list, name="audit_list"),
     path("jobs/", jobs.job_list, name="job_list"),
     path("jobs/<uuid:job_uuid>/", jobs.job_detail, name="job_detail"),

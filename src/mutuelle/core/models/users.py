@@ -106,6 +106,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class RoleGrant(models.Model):
     """A role granted on a scope. Revocation keeps the row: the table is the history."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)

@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from mutuelle.lib.tabular import write_csv, write_xlsx
+from mutuelle.lib.tabular import MAX_BYTES, write_csv, write_xlsx
 
 from ..imports import IMPORTERS
 from ..imports import actions as import_actions
@@ -89,6 +89,9 @@ def import_upload(request, importer):
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            form.add_error("file", explain("table.too_large", {"limit_mb": MAX_BYTES // 2**20}))
+            return render(request, "core/import_upload.html", {"importer": imp, "form": form})
         job = import_actions.start_check(
             request.user,
             importer=imp.slug,

@@ -116,9 +116,9 @@ def grant_create(request, user_uuid):
 
 @login_required
 @require_POST
-def grant_revoke(request, grant_id):
+def grant_revoke(request, grant_uuid):
     require(request.user, Perm.GRANT_ROLES)
-    grant = _visible_grant(request.user, grant_id)
+    grant = _visible_grant(request.user, grant_uuid)
     try:
         actions.revoke_role(request.user, grant)
         messages.success(request, _("Role revoked."))
@@ -140,12 +140,12 @@ def _grants_in_view(viewer, target: User):
     )
 
 
-def _visible_grant(viewer, grant_id) -> RoleGrant:
+def _visible_grant(viewer, grant_uuid) -> RoleGrant:
     from django.http import Http404
 
     try:
         return RoleGrant.objects.select_related("user", "organization").get(
-            pk=grant_id, user__in=visible_users(viewer)
+            uuid=grant_uuid, user__in=visible_users(viewer)
         )
     except RoleGrant.DoesNotExist as exc:
         raise Http404 from exc
