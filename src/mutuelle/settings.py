@@ -40,7 +40,7 @@ def _secret_key() -> str:
     else:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
-    for _ in range(50):  # the writer may not have finished its single write yet
+    for _attempt in range(50):  # the writer may not have finished its single write yet
         if key := path.read_text().strip():
             return key
         time.sleep(0.01)
