@@ -70,6 +70,10 @@ RULES: dict[str, Rule] = {
     "import_report_csv": Rule({"job_uuid": "check.uuid"}),
     "import_commit": Rule({"job_uuid": "check.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "notification_list": Rule(expect=OWN_LIST),
+    "household_list": Rule(expect=OWN_LIST),
+    "household_enrol": Rule(expect=frozenset({200, 403})),
+    "household_person_row": Rule(expect=frozenset({200, 403})),
+    "household_detail": Rule({"household_uuid": "household.uuid"}),
     "notification_read": Rule(
         {"notification_uuid": "notification.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
     ),
@@ -105,6 +109,7 @@ class Others:
             status="sent",
             organization=world.mutual_b,
         )
+        self.household = enrol(world.admin, world.mutual_b, SENTINEL)
         self.importer = "places"
         self.fmt = "csv"
 
@@ -121,6 +126,7 @@ class Others:
             "commits": Job.unscoped.filter(kind="core.import_commit").count(),
             "notification": Notification.unscoped.get(pk=self.notification.pk).status,
             "children": self.mutual.children.count(),
+            "persons": self.household.persons.count(),
         }
 
     def value(self, path: str):
@@ -174,6 +180,20 @@ SIBLING_OUTSIDERS = {
 SIBLING_SENTINEL = "ZZSIBLINGQX"
 
 
+def enrol(actor, mutual, family_name):
+    from datetime import date
+
+    from mutuelle.members.actions import NewHousehold, NewPerson, enrol_household
+
+    persons = [
+        NewPerson("Grace", family_name, "F", "head", birth_year=1980),
+        NewPerson("Emmanuel", family_name, "M", "child", birth_year=2010),
+    ]
+    return enrol_household(
+        actor, mutual, NewHousehold(persons=persons, phone="+237670000000"), date(2026, 11, 24)
+    )
+
+
 def plant_sibling(world):
     """A second mutual under the tester's own union, same country, with its own staff."""
     from ..conftest import make_org, make_user
@@ -183,6 +203,7 @@ def plant_sibling(world):
         "sibmanager", Role.MUTUAL_MANAGER, org=sibling, full_name=f"Gérant {SIBLING_SENTINEL}"
     )
     jobs.start("core.backup", actor=world.admin, organization=sibling)
+    enrol(world.admin, sibling, SIBLING_SENTINEL)
     return sibling
 
 

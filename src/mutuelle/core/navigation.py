@@ -23,6 +23,7 @@ class Entry:
 
 MENU = [
     Entry("home", _("Home")),
+    Entry("household_list", _("Households"), Perm.VIEW_REGISTER),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
     Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
     Entry("user_list", _("Users and roles"), Perm.VIEW_USERS),
@@ -51,10 +52,14 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("user_list", _("Manage the staff of the union and its mutuals")),
     ],
     Role.MUTUAL_MANAGER: [
+        ("household_list", _("The member register")),
         ("user_list", _("Manage your mutual's staff and their roles")),
         ("import_index", _("Import data from spreadsheets")),
     ],
-    Role.ENROLMENT_OFFICER: [("import_index", _("Import registers from spreadsheets"))],
+    Role.ENROLMENT_OFFICER: [
+        ("household_enrol", _("Enrol a household")),
+        ("household_list", _("Find a household")),
+    ],
     Role.CASHIER: [("job_list", _("Follow your background jobs"))],
     Role.CLAIMS_OFFICER: [("import_index", _("Import provider invoice files"))],
     Role.MEDICAL_ADVISER: [("organization_list", _("See your mutual"))],

@@ -1,0 +1,71 @@
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mutuelle.core.models import Organization, Place
+from mutuelle.lib.phone import normalize_phone
+
+from .models import AbilityCategory, IdDocument, Relationship, Sex
+
+
+class HouseholdForm(forms.Form):
+    mutual = forms.ModelChoiceField(label=_("Mutual"), queryset=Organization.unscoped.none())
+    place = forms.ModelChoiceField(
+        label=_("Village or place"), queryset=Place.unscoped.none(), required=False
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Household phone"), max_length=32, required=False)
+    ability = forms.ModelChoiceField(
+        label=_("Ability to pay"), queryset=AbilityCategory.unscoped.none(), required=False
+    )
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, mutuals=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mutual"].queryset = mutuals
+        if mutuals is not None and mutuals.count() == 1:
+            self.fields["mutual"].initial = mutuals.first()
+            self.fields["mutual"].widget = forms.HiddenInput()
+        countries = {m.country for m in mutuals} if mutuals is not None else set()
+        self.fields["place"].queryset = Place.unscoped.filter(country__in=countries).order_by(
+            "name"
+        )
+        self.fields["ability"].queryset = AbilityCategory.unscoped.filter(organization__in=mutuals)
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data.get("phone") or "")
+
+
+class PersonForm(forms.Form):
+    given_names = forms.CharField(label=_("Given names"), max_length=120)
+    family_name = forms.CharField(label=_("Family name"), max_length=80)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=Relationship.choices)
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    birth_year = forms.IntegerField(
+        label=_("or estimated year"), required=False, min_value=1900, max_value=2100
+    )
+    id_document_type = forms.ChoiceField(
+        label=_("Identity document"), choices=[("", "—"), *IdDocument.choices], required=False
+    )
+    id_document_number = forms.CharField(label=_("Document number"), max_length=40, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("birth_date") and not data.get("birth_year"):
+            self.add_error("birth_year", _("Give the date of birth or at least the year."))
+        if data.get("birth_date") and data["birth_date"] > date.today():
+            self.add_error("birth_date", _("The date of birth is in the future."))
+        return data
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data.get("phone") or "")
+
+
+PersonFormSet = forms.formset_factory(PersonForm, extra=0, min_num=1, validate_min=True)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from .views import households
+
+urlpatterns = [
+    path("", households.household_list, name="household_list"),
+    path("enrol/", households.household_enrol, name="household_enrol"),
+    path("enrol/row/", households.household_person_row, name="household_person_row"),
+    path("<uuid:household_uuid>/", households.household_detail, name="household_detail"),
+]

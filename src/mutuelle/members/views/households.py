@@ -1,0 +1,167 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mutuelle.core.permissions import require
+from mutuelle.core.roles import Perm
+from mutuelle.core.scoping import visible_organizations
+
+from .. import actions, queries
+from ..actions import NewHousehold, NewPerson
+from ..forms import HouseholdForm, PersonForm, PersonFormSet
+from ..models import Status
+
+
+def _mutuals(user):
+    return visible_organizations(user, Perm.ENROL_MEMBERS).filter(kind="mutual")
+
+
+@login_required
+def household_list(request):
+    require(request.user, Perm.VIEW_REGISTER)
+    qs = queries.household_list(
+        request.user,
+        place_id=request.GET.get("place") or None,
+        status=request.GET.get("status") or None,
+    )
+    if q := request.GET.get("q", "").strip():
+        qs = queries.quick_filter(qs, q)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "members/household_list.html",
+        {
+            "page": page,
+            "q": q,
+            "statuses": Status.choices,
+            "can_enrol": _mutuals(request.user).exists(),
+        },
+    )
+
+
+@login_required
+def household_detail(request, household_uuid):
+    household = queries.household_detail(request.user, household_uuid)
+    return render(request, "members/household_detail.html", {"household": household})
+
+
+@login_required
+def household_person_row(request):
+    """The htmx partial: one more person in the enrolment form."""
+    require(request.user, Perm.ENROL_MEMBERS)
+    try:
+        index = max(0, min(int(request.GET.get("index", "1")), 40))
+    except ValueError:
+        index = 1
+    form = PersonForm(prefix=f"persons-{index}", initial={"relationship": "child"})
+    return render(request, "members/_person_row.html", {"form": form, "index": index})
+
+
+@login_required
+def household_enrol(request):
+    """Enrol a household and its dependants in one form."""
+    require(request.user, Perm.ENROL_MEMBERS)
+    mutuals = _mutuals(request.user)
+    if "add_person" in request.POST:
+        # Without JavaScript, "Add a person" submits: show the same form with one more row,
+        # unvalidated (no error messages on rows the officer has not filled yet).
+        household_form, persons = _with_one_more_row(request.POST, mutuals)
+        return render(
+            request,
+            "members/household_enrol.html",
+            {
+                "form": household_form,
+                "persons": persons,
+                "warnings": [],
+            },
+        )
+    household_form = HouseholdForm(request.POST or None, mutuals=mutuals)
+    persons = PersonFormSet(
+        request.POST or None,
+        prefix="persons",
+        initial=None if request.method == "POST" else [{"relationship": "head"}],
+    )
+    warnings: list[tuple[str, str]] = []
+    if request.method == "POST" and household_form.is_valid() and persons.is_valid():
+        data = household_form.cleaned_data
+        new = NewHousehold(
+            persons=[_new_person(f.cleaned_data) for f in persons.forms if f.cleaned_data],
+            place_id=data["place"].pk if data["place"] else None,
+            address=data["address"],
+            phone=data["phone"],
+            ability_id=data["ability"].pk if data["ability"] else None,
+            notes=data["notes"],
+            confirmed_warnings=set(request.POST.getlist("confirm")),
+        )
+        try:
+            household = actions.enrol_household(
+                request.user, data["mutual"], new, timezone.localdate()
+            )
+        except ValidationError as exc:
+            warnings = _attach(exc, household_form, persons)
+        else:
+            messages.success(
+                request, _("Household %(number)s enrolled.") % {"number": household.number}
+            )
+            return redirect("household_detail", household_uuid=household.uuid)
+    return render(
+        request,
+        "members/household_enrol.html",
+        {
+            "form": household_form,
+            "persons": persons,
+            "warnings": warnings,
+        },
+    )
+
+
+def _with_one_more_row(post, mutuals):
+    try:
+        count = max(1, min(int(post.get("persons-TOTAL_FORMS", "1")), 40))
+    except ValueError:
+        count = 1
+    fields = list(PersonForm.base_fields)
+    rows = [{f: post.get(f"persons-{i}-{f}", "") for f in fields} for i in range(count)]
+    rows.append({"relationship": "child"})
+    household = HouseholdForm(
+        initial={f: post.get(f, "") for f in HouseholdForm.base_fields}, mutuals=mutuals
+    )
+    return household, PersonFormSet(prefix="persons", initial=rows)
+
+
+def _new_person(d) -> NewPerson:
+    return NewPerson(
+        given_names=d["given_names"],
+        family_name=d["family_name"],
+        sex=d["sex"],
+        relationship=d["relationship"],
+        birth_date=d.get("birth_date"),
+        birth_year=d.get("birth_year"),
+        id_document_type=d.get("id_document_type") or "",
+        id_document_number=d.get("id_document_number") or "",
+        phone=d.get("phone") or "",
+    )
+
+
+def _attach(exc: ValidationError, household_form, persons) -> list[tuple[str, str]]:
+    """Put the action's errors where they belong; return the warning codes to confirm."""
+    warnings: list[tuple[str, str]] = []
+    if not hasattr(exc, "error_dict"):
+        household_form.add_error(None, exc)
+        return warnings
+    for key, errors in exc.error_dict.items():
+        if key.startswith("persons."):
+            index = int(key.split(".")[1])
+            form = persons.forms[index] if index < len(persons.forms) else None
+            for error in errors:
+                if error.code and error.code.startswith("household."):
+                    warnings.append((error.code, error.messages[0]))
+                if form is not None:
+                    form.add_error(None, error)
+        else:
+            household_form.add_error(None, errors)
+    return warnings

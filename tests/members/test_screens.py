@@ -1,0 +1,132 @@
+"""The household screens: list, search, enrol with dependants, detail."""
+
+import pytest
+from django.urls import reverse
+
+from mutuelle.members.models import Household, Membership, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def person(i, **values):
+    base = {
+        "given_names": "",
+        "family_name": "",
+        "sex": "F",
+        "relationship": "child",
+        "birth_date": "",
+        "birth_year": "",
+        "id_document_type": "",
+        "id_document_number": "",
+        "phone": "",
+    }
+    base.update(values)
+    return {f"persons-{i}-{k}": v for k, v in base.items()}
+
+
+def enrol_post(world, persons, **extra):
+    data = {
+        "mutual": world.mutual_a.pk,
+        "place": "",
+        "address": "Quartier Médina",
+        "phone": "77 000 11 22",
+        "ability": "",
+        "notes": "",
+        "persons-TOTAL_FORMS": str(len(persons)),
+        "persons-INITIAL_FORMS": "0",
+        "persons-MIN_NUM_FORMS": "1",
+        "persons-MAX_NUM_FORMS": "1000",
+        **extra,
+    }
+    for i, p in enumerate(persons):
+        data.update(person(i, **p))
+    return data
+
+
+FAMILY = [
+    {
+        "given_names": "Mamadou",
+        "family_name": "Diop",
+        "sex": "M",
+        "relationship": "head",
+        "birth_year": "1978",
+        "phone": "+221 77 123 45 67",
+    },
+    {
+        "given_names": "Aïssatou",
+        "family_name": "Ndiaye",
+        "relationship": "spouse",
+        "birth_date": "1985-03-02",
+    },
+    {"given_names": "Awa", "family_name": "Diop", "relationship": "spouse", "birth_year": "1990"},
+    {"given_names": "Moussa", "family_name": "Diop", "sex": "M", "birth_date": "2012-07-14"},
+    {"given_names": "Fatou", "family_name": "Diop", "birth_date": "2020-01-05"},
+]
+
+
+def test_an_officer_enrols_a_household_of_five(client, world):
+    client.force_login(world.enrolment)
+    assert client.get(reverse("household_enrol")).status_code == 200
+    row = client.get(reverse("household_person_row"), {"index": "3"})
+    assert b'name="persons-3-given_names"' in row.content
+    response = client.post(reverse("household_enrol"), enrol_post(world, FAMILY))
+    assert response.status_code == 302, response.content[-3000:]
+    household = Household.unscoped.get()
+    assert household.persons.count() == 5 and household.head.given_names == "Mamadou"
+    assert household.phone == "770001122" and household.agent == world.enrolment
+    assert Membership.unscoped.filter(person__household=household, status="pending").count() == 5
+    page = client.get(response.url).content.decode()
+    assert "Aïssatou" in page and household.number in page
+    found = client.get(reverse("household_list"), {"q": "aissatou"}).content.decode()
+    assert household.number in found
+
+
+def test_a_child_older_than_the_head_asks_for_confirmation(client, world):
+    client.force_login(world.enrolment)
+    persons = [
+        {
+            "given_names": "Ousmane",
+            "family_name": "Ba",
+            "sex": "M",
+            "relationship": "head",
+            "birth_year": "1995",
+        },
+        {
+            "given_names": "Khady",
+            "family_name": "Ba",
+            "relationship": "child",
+            "birth_year": "1990",
+        },
+    ]
+    first = client.post(reverse("household_enrol"), enrol_post(world, persons))
+    assert first.status_code == 200 and not Household.unscoped.exists()
+    assert "plus âgé que le chef" in first.content.decode()
+    confirmed = client.post(
+        reverse("household_enrol"),
+        enrol_post(world, persons, confirm="household.child_older_than_head"),
+    )
+    assert confirmed.status_code == 302 and Person.unscoped.count() == 2
+
+
+def test_bad_rows_say_why_and_store_nothing(client, world):
+    client.force_login(world.enrolment)
+    persons = [{"given_names": "Awa", "family_name": "Sow", "relationship": "head"}]  # no birth
+    response = client.post(reverse("household_enrol"), enrol_post(world, persons))
+    assert response.status_code == 200 and not Person.unscoped.exists()
+    assert "au moins l" in response.content.decode()  # "…ou au moins l'année"
+
+
+def test_a_cashier_reads_the_register_but_does_not_enrol(client, world):
+    client.force_login(world.cashier)
+    assert client.get(reverse("household_list")).status_code == 200
+    assert client.get(reverse("household_enrol")).status_code == 403
+
+
+def test_add_a_person_works_without_javascript(client, world):
+    client.force_login(world.enrolment)
+    data = enrol_post(world, FAMILY[:1], add_person="1")
+    page = client.post(reverse("household_enrol"), data)
+    content = page.content.decode()
+    assert page.status_code == 200 and 'name="persons-1-given_names"' in content
+    assert 'value="Mamadou"' in content and "errors" not in content
+    assert not Household.unscoped.exists()
