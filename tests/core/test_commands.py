@@ -34,3 +34,52 @@ def test_the_demo_network_loads_once_with_one_login_per_role(capsys):
     assert "already loaded" in out and "gerant.km" in out
     assert set(RoleGrant.objects.values_list("role", flat=True)) == set(Role.values)
     assert User.objects.get(username="gerant.km").check_password(network.password_for("gerant.km"))
+
+
+def test_generated_households_are_the_same_for_the_same_seed(world):
+    from mutuelle.members.models import Household, Person
+
+    call_command("generate", "households", "--mutual", "MA", "--households", "30", "--seed", "5")
+    first = list(
+        Person.unscoped.order_by("pk").values_list(
+            "given_names", "family_name", "relationship", "birth_year"
+        )
+    )
+    Person.unscoped.update(household=None)
+    Household.unscoped.all().delete()
+    from mutuelle.members.models import Membership, StatusEvent
+
+    StatusEvent.unscoped.all().delete()
+    Membership.unscoped.all().delete()
+    Person.unscoped.all().delete()
+    call_command("generate", "households", "--mutual", "MA", "--households", "30", "--seed", "5")
+    second = list(
+        Person.unscoped.order_by("pk").values_list(
+            "given_names", "family_name", "relationship", "birth_year"
+        )
+    )
+    assert first == second and len(first) > 60
+    heads = Person.unscoped.filter(relationship="head").count()
+    assert heads == 30 == Household.unscoped.exclude(head=None).count()
+
+
+def test_the_demo_register_has_polygamous_withdrawn_and_deceased_members():
+    from django.db.models import Count
+
+    from mutuelle.members.models import Household, Membership
+
+    call_command("demo")
+    assert Household.unscoped.count() == 600
+    assert (
+        Household.unscoped.annotate(spouses=Count("persons", filter=models_q("spouse")))
+        .filter(spouses__gte=2)
+        .exists()
+    )
+    statuses = set(Membership.unscoped.values_list("status", flat=True))
+    assert {"active", "withdrawn", "deceased"} <= statuses
+
+
+def models_q(relationship):
+    from django.db.models import Q
+
+    return Q(persons__relationship=relationship)

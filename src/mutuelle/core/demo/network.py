@@ -15,9 +15,19 @@ PLACES = {
         ("SN-TH-TH-KM", "Keur Mousseu", "SN-TH-TH"),
         ("SN-TH-TH-KM-01", "Ndiaye Bopp", "SN-TH-TH-KM"),
         ("SN-TH-TH-KM-02", "Keur Ibra Fall", "SN-TH-TH-KM"),
+        ("SN-TH-TH-FD", "Fandène", "SN-TH-TH"),
+        ("SN-TH-TH-FD-01", "Keur Mame Ndiack", "SN-TH-TH-FD"),
+        ("SN-TH-TH-FD-02", "Pallo Dial", "SN-TH-TH-FD"),
         ("SN-DK", "Dakar", "SN"),
         ("SN-DK-PK", "Pikine", "SN-DK"),
         ("SN-DK-PK-KMS", "Keur Massar", "SN-DK-PK"),
+    ],
+    "ML": [
+        ("ML", "Mali", None),
+        ("ML-SG", "Ségou", "ML"),
+        ("ML-SG-SG", "Ségou (cercle)", "ML-SG"),
+        ("ML-SG-SG-PL", "Pelengana", "ML-SG-SG"),
+        ("ML-SG-SG-PL-01", "Dougoukouna", "ML-SG-SG-PL"),
     ],
     "CM": [
         ("CM", "Cameroun", None),
@@ -57,6 +67,13 @@ LEVELS = {
         ("Commune", "Municipality"),
         ("Village", "Village"),
     ],
+    "ML": [
+        ("Pays", "Country"),
+        ("Région", "Region"),
+        ("Cercle", "Circle"),
+        ("Commune", "Municipality"),
+        ("Village", "Village"),
+    ],
     "CM": [
         ("Pays", "Country"),
         ("Région", "Region"),
@@ -65,6 +82,32 @@ LEVELS = {
         ("Village", "Village"),
     ],
 }
+
+
+# Households per mutual: about 600 households and 3,000 people in all.
+HOUSEHOLDS = {"MSKM": 200, "MSAF": 150, "MSFD": 100, "MSSG": 100, "MSBF": 50}
+ABILITY = [
+    ("indigent", "Indigent", "Indigent", True),
+    ("faible", "Revenu faible", "Low income", False),
+    ("moyen", "Revenu moyen", "Middle income", False),
+    ("eleve", "Revenu élevé", "High income", False),
+]
+
+
+def _register(orgs: dict[str, Organization], places: dict[str, Place]) -> None:
+    from mutuelle.members.generate import generate_households
+    from mutuelle.members.models import AbilityCategory
+
+    for code, count in HOUSEHOLDS.items():
+        mutual = orgs[code]
+        AbilityCategory.unscoped.bulk_create(
+            AbilityCategory(
+                organization=mutual, code=c, name_fr=fr, name_en=en, is_indigent=indigent, order=i
+            )
+            for i, (c, fr, en, indigent) in enumerate(ABILITY)
+        )
+        villages = [p for p in places.values() if p.country == mutual.country and p.depth >= 3]
+        generate_households(mutual, count, seed=2026, places=villages)
 
 
 def _places() -> dict[str, Place]:
@@ -107,6 +150,16 @@ def load() -> bool:
     mskm = org("mutual", "MSKM", "Mutuelle de santé de Keur Massar", umt, place="SN-DK-PK-KMS")
     org("section", "MSKM-NB", "Section de Ndiaye Bopp", mskm, place="SN-TH-TH-KM-01")
     org("mutual", "MSAF", "Mutuelle And Fagaru", umt, place="SN-TH-TH-KM")
+    org("mutual", "MSFD", "Mutuelle de santé de Fandène", umt, place="SN-TH-TH-FD")
+    org(
+        "mutual",
+        "MSSG",
+        "Mutuelle de santé de Pelengana",
+        net,
+        country="ML",
+        tz="Africa/Bamako",
+        place="ML-SG-SG-PL",
+    )
     org("provider", "CSTH", "Centre de santé de Thiès", umt, place="SN-TH-TH")
     org("provider", "HRTH", "Hôpital régional de Thiès", umt, place="SN-TH-TH")
     cm = dict(country="CM", currency="XAF", tz="Africa/Douala")
@@ -115,6 +168,7 @@ def load() -> bool:
     org("provider", "CSBF", "Centre de santé intégré de Bafut", unw, place="CM-NW-ME-BF", **cm)
 
     orgs = {o.code: o for o in Organization.unscoped.all()}
+    _register(orgs, places)
     for role, username, full_name, where, scope in LOGINS:
         in_tree = scope in (Scope.ORGANIZATION, Scope.PROVIDER)
         target = orgs.get(where or "") if in_tree else None

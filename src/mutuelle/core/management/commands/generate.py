@@ -62,7 +62,9 @@ class Command(BaseCommand):
     help = "Generate deterministic data: `generate network --unions 3 --mutuals 10 --staff 5`."
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["network"])
+        parser.add_argument("what", choices=["network", "households"])
+        parser.add_argument("--mutual", help="households: the mutual's code")
+        parser.add_argument("--households", type=int, default=1000)
         parser.add_argument("--code", default="GEN", help="Code prefix (unique per network).")
         parser.add_argument("--unions", type=int, default=2)
         parser.add_argument("--mutuals", type=int, default=5, help="Mutuals per union.")
@@ -72,6 +74,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **o):
+        if o["what"] == "households":
+            return self._households(o)
         code = o["code"].upper()
         if Organization.unscoped.filter(code=code).exists():
             raise CommandError(f"a network with code {code} exists already")
@@ -137,4 +141,18 @@ class Command(BaseCommand):
         self.stdout.write(
             f"generated network {code}: {o['unions']} unions, {o['unions'] * o['mutuals']} "
             f"mutuals, {len(users)} users (password: {o['password']})"
+        )
+
+    def _households(self, o) -> None:
+        from mutuelle.core.models import Place
+        from mutuelle.members.generate import generate_households
+
+        try:
+            mutual = Organization.unscoped.get(code=(o["mutual"] or "").upper(), kind="mutual")
+        except Organization.DoesNotExist as exc:
+            raise CommandError("--mutual must name an existing mutual's code") from exc
+        villages = list(Place.unscoped.filter(country=mutual.country, depth__gte=3))
+        made = generate_households(mutual, o["households"], seed=o["seed"], places=villages)
+        self.stdout.write(
+            f"generated {made.households} households, {made.persons} persons in {mutual.code}"
         )
