@@ -74,6 +74,9 @@ RULES: dict[str, Rule] = {
     "household_enrol": Rule(expect=frozenset({200, 403})),
     "household_person_row": Rule(expect=frozenset({200, 403})),
     "household_detail": Rule({"household_uuid": "household.uuid"}),
+    "membership_status": Rule(
+        {"membership_uuid": "membership.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
     "notification_read": Rule(
         {"notification_uuid": "notification.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
     ),
@@ -110,6 +113,7 @@ class Others:
             organization=world.mutual_b,
         )
         self.household = enrol(world.admin, world.mutual_b, SENTINEL)
+        self.membership = self.household.head.memberships.get()
         self.importer = "places"
         self.fmt = "csv"
 
@@ -127,6 +131,7 @@ class Others:
             "notification": Notification.unscoped.get(pk=self.notification.pk).status,
             "children": self.mutual.children.count(),
             "persons": self.household.persons.count(),
+            "status": self.membership.__class__.unscoped.get(pk=self.membership.pk).status,
         }
 
     def value(self, path: str):

@@ -130,3 +130,37 @@ def test_add_a_person_works_without_javascript(client, world):
     assert page.status_code == 200 and 'name="persons-1-given_names"' in content
     assert 'value="Mamadou"' in content and "errors" not in content
     assert not Household.unscoped.exists()
+
+
+def test_the_household_page_changes_statuses_and_shows_history(client, world):
+    client.force_login(world.enrolment)
+    response = client.post(reverse("household_enrol"), enrol_post(world, FAMILY[:2]))
+    household = Household.unscoped.get()
+    head = Membership.unscoped.get(person=household.head)
+    page = client.get(response.url).content.decode()
+    assert "Changer le statut" in page and "Historique" in page
+    client.post(
+        reverse("membership_status", args=[head.uuid]),
+        {"to": "active", "on": "2026-11-24", "reason": "paid"},
+    )
+    client.post(
+        reverse("membership_status", args=[head.uuid]),
+        {"to": "withdrawn", "on": "2026-11-24", "reason": "free_exit"},
+    )
+    head.refresh_from_db()
+    assert head.status == "withdrawn"
+    refused = client.post(
+        reverse("membership_status", args=[head.uuid]),
+        {"to": "suspended", "on": "2026-11-24"},
+        follow=True,
+    )
+    assert "pas permis" in refused.content.decode()
+    page = client.get(response.url).content.decode()
+    assert "En attente → Actif" in page and "Actif → Retiré" in page
+    client.force_login(world.cashier)  # reads, does not change
+    assert (
+        client.post(
+            reverse("membership_status", args=[head.uuid]), {"to": "pending", "on": "2026-11-24"}
+        ).status_code
+        == 403
+    )

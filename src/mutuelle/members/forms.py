@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from mutuelle.core.models import Organization, Place
 from mutuelle.lib.phone import normalize_phone
 
-from .models import AbilityCategory, IdDocument, Relationship, Sex
+from .models import AbilityCategory, IdDocument, Relationship, Sex, Status
 
 
 class HouseholdForm(forms.Form):
@@ -69,3 +69,15 @@ class PersonForm(forms.Form):
 
 
 PersonFormSet = forms.formset_factory(PersonForm, extra=0, min_num=1, validate_min=True)
+
+
+class StatusForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=64, required=False)
+
+    def clean_on(self):
+        value = self.cleaned_data["on"]
+        if value > date.today():
+            raise forms.ValidationError(_("The date is in the future."))
+        return value

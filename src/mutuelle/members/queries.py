@@ -30,6 +30,42 @@ def household_detail(user, uuid) -> Household:
     return get_for_user(qs, user, Perm.VIEW_REGISTER, uuid=uuid)
 
 
+def household_history(household: Household, limit: int = 50) -> list[dict]:
+    """Who changed what and when, newest first: status events and edits of the household and
+    its persons (django-simple-history)."""
+    from .models import StatusEvent
+
+    entries = []
+    events = StatusEvent.unscoped.filter(membership__person__household=household).select_related(
+        "membership__person", "actor"
+    )
+    for e in events.order_by("-at")[:limit]:
+        entries.append({"at": e.at, "who": e.actor, "what": "status", "event": e})
+    for record in household.history.select_related("history_user").order_by("-history_date")[
+        :limit
+    ]:
+        entries.append(
+            {
+                "at": record.history_date,
+                "who": record.history_user,
+                "what": "household",
+                "record": record,
+            }
+        )
+    people = Person.history.filter(household_id=household.pk).select_related("history_user")
+    for record in people.order_by("-history_date")[:limit]:
+        entries.append(
+            {
+                "at": record.history_date,
+                "who": record.history_user,
+                "what": "person",
+                "record": record,
+            }
+        )
+    entries.sort(key=lambda x: x["at"], reverse=True)
+    return entries[:limit]
+
+
 def find_by_number(user, number: str) -> QuerySet[Membership]:
     return scope(
         Membership.unscoped.filter(number__iexact=number.strip()), user, Perm.VIEW_REGISTER

@@ -7,4 +7,9 @@ urlpatterns = [
     path("enrol/", households.household_enrol, name="household_enrol"),
     path("enrol/row/", households.household_person_row, name="household_person_row"),
     path("<uuid:household_uuid>/", households.household_detail, name="household_detail"),
+    path(
+        "memberships/<uuid:membership_uuid>/status/",
+        households.membership_status,
+        name="membership_status",
+    ),
 ]

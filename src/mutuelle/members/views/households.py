@@ -5,15 +5,27 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from mutuelle.core.permissions import require
+from mutuelle.core.permissions import can, require
 from mutuelle.core.roles import Perm
-from mutuelle.core.scoping import visible_organizations
+from mutuelle.core.scoping import get_for_user, visible_organizations
 
-from .. import actions, queries
+from .. import actions, queries, rules
 from ..actions import NewHousehold, NewPerson
-from ..forms import HouseholdForm, PersonForm, PersonFormSet
-from ..models import Status
+from ..forms import HouseholdForm, PersonForm, PersonFormSet, StatusForm
+from ..models import Membership, Status
+
+STATUS_REASONS = [
+    ("", "—"),
+    ("paid", gettext_lazy("Contribution paid")),
+    ("free_exit", gettext_lazy("Left of their own will")),
+    ("arrears", gettext_lazy("Contributions in arrears")),
+    ("death", gettext_lazy("Death")),
+    ("board_decision", gettext_lazy("Decision of the board")),
+    ("readmission", gettext_lazy("New adhesion")),
+]
 
 
 def _mutuals(user):
@@ -46,7 +58,28 @@ def household_list(request):
 @login_required
 def household_detail(request, household_uuid):
     household = queries.household_detail(request.user, household_uuid)
-    return render(request, "members/household_detail.html", {"household": household})
+    can_edit = can(request.user, Perm.ENROL_MEMBERS, household.organization)
+    rows = []
+    for person in household.persons.all():
+        for membership in person.memberships.all():
+            choices = [
+                (value, label)
+                for value, label in Status.choices
+                if value in rules.TRANSITIONS.get(membership.status, ())
+            ]
+            rows.append({"person": person, "membership": membership, "choices": choices})
+    return render(
+        request,
+        "members/household_detail.html",
+        {
+            "household": household,
+            "rows": rows,
+            "can_edit": can_edit,
+            "history": queries.household_history(household),
+            "today": timezone.localdate(),
+            "reasons": STATUS_REASONS,
+        },
+    )
 
 
 @login_required
@@ -165,3 +198,32 @@ def _attach(exc: ValidationError, household_form, persons) -> list[tuple[str, st
         else:
             household_form.add_error(None, errors)
     return warnings
+
+
+@login_required
+@require_POST
+def membership_status(request, membership_uuid):
+    """Change one membership's status (withdraw, activate, suspend, exclude, death...)."""
+    membership = get_for_user(
+        Membership.unscoped.select_related("person__household", "organization"),
+        request.user,
+        Perm.VIEW_REGISTER,
+        uuid=membership_uuid,
+    )
+    require(request.user, Perm.ENROL_MEMBERS, membership.organization)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.change_status(
+                request.user,
+                membership,
+                form.cleaned_data["to"],
+                form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Status changed."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("household_detail", household_uuid=membership.person.household.uuid)
