@@ -237,6 +237,7 @@ def generate_households(
     for start in range(0, len(households), batch):
         Household.unscoped.bulk_create(households[start : start + batch])
     for p in persons:
+        assert p.household is not None
         p.household_id = p.household.pk
     for start in range(0, len(persons), batch):
         Person.unscoped.bulk_create(persons[start : start + batch])

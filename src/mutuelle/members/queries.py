@@ -1,5 +1,7 @@
 """Tenant-scoped reads of the register for views, API and reports."""
 
+from typing import Any
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from mutuelle.core.roles import Perm
@@ -35,7 +37,7 @@ def household_history(household: Household, limit: int = 50) -> list[dict]:
     its persons (django-simple-history)."""
     from .models import StatusEvent
 
-    entries = []
+    entries: list[dict[str, Any]] = []
     events = StatusEvent.unscoped.filter(membership__person__household=household).select_related(
         "membership__person", "actor"
     )
