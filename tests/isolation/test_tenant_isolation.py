@@ -74,6 +74,11 @@ RULES: dict[str, Rule] = {
     "household_enrol": Rule(expect=frozenset({200, 403})),
     "household_person_row": Rule(expect=frozenset({200, 403})),
     "household_detail": Rule({"household_uuid": "household.uuid"}),
+    "household_birth": Rule(
+        {"household_uuid": "household.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "household_head": Rule({"household_uuid": "household.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "person_death": Rule({"person_uuid": "household.head.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "membership_status": Rule(
         {"membership_uuid": "membership.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
     ),

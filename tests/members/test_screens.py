@@ -1,5 +1,7 @@
 """The household screens: list, search, enrol with dependants, detail."""
 
+from datetime import date, timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -164,3 +166,51 @@ def test_the_household_page_changes_statuses_and_shows_history(client, world):
         ).status_code
         == 403
     )
+
+
+def test_household_life_birth_death_and_a_new_head(client, world):
+    client.force_login(world.enrolment)
+    url = client.post(reverse("household_enrol"), enrol_post(world, FAMILY[:2])).url
+    household = Household.unscoped.get()
+    head = Membership.unscoped.get(person=household.head)
+    today = date.today()
+    client.post(
+        reverse("membership_status", args=[head.uuid]),
+        {"to": "active", "on": today.isoformat(), "reason": "paid"},
+    )
+    born = (today - timedelta(days=4)).isoformat()
+    client.post(
+        reverse("household_birth", args=[household.uuid]),
+        {"given_names": "Ndèye", "family_name": "Diop", "sex": "F", "birth_date": born},
+    )
+    baby = Person.unscoped.get(given_names="Ndèye")
+    covered = baby.memberships.get()
+    assert covered.status == "active" and covered.status_since.isoformat() == born
+    future = client.post(
+        reverse("household_birth", args=[household.uuid]),
+        {
+            "given_names": "X",
+            "family_name": "Diop",
+            "sex": "F",
+            "birth_date": "2030-01-01",
+        },
+        follow=True,
+    )
+    assert "futur" in future.content.decode()
+    page = client.post(
+        reverse("person_death", args=[household.head.uuid]),
+        {"date_of_death": today.isoformat()},
+        follow=True,
+    ).content.decode()
+    assert "choisissez" in page.lower()
+    household.refresh_from_db()
+    assert household.head is None
+    assert Membership.unscoped.get(pk=head.pk).status == "deceased"
+    spouse = Person.unscoped.get(given_names="Aïssatou")
+    client.post(reverse("household_head", args=[household.uuid]), {"person": str(spouse.uuid)})
+    household.refresh_from_db()
+    assert (
+        household.head == spouse
+        and spouse.__class__.unscoped.get(pk=spouse.pk).relationship == "head"
+    )
+    assert client.get(url).status_code == 200

@@ -33,6 +33,9 @@ REASONS = {
         "This parent is younger than the head: please confirm."
     ),
     "household.not_a_mutual": _("Households are enrolled in a mutual."),
+    "household.head_not_a_living_member": _(
+        "The new head must be a living member of the household."
+    ),
 }
 
 
@@ -192,3 +195,103 @@ def change_status(
     )
     current.refresh_from_db()
     return current
+
+
+def _actor_or_none(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def declare_birth(
+    actor,
+    household: Household,
+    *,
+    given_names: str,
+    family_name: str,
+    sex: str,
+    birth_date: date,
+    on: date,
+) -> Person:
+    """A newborn joins the household, covered from birth once declared: active from the birth
+    date when the household's head is active, pending otherwise."""
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, household.organization)
+    facts = rules.PersonFacts("child", birth_date=birth_date)
+    if errors := rules.person_errors(facts, on):
+        raise reason_error(errors[0])
+    person = Person.unscoped.create(
+        organization=household.organization,
+        household=household,
+        given_names=given_names.strip(),
+        family_name=family_name.strip(),
+        sex=sex,
+        birth_date=birth_date,
+        birth_year=birth_date.year,
+        relationship="child",
+        name_normalized=normalize(f"{given_names} {family_name}"),
+    )
+    head_active = Membership.unscoped.filter(
+        person_id=household.head_id, status=rules.ACTIVE
+    ).exists()
+    status = rules.ACTIVE if head_active else rules.PENDING
+    serial = allocate_serials(household.organization, 1)[0]
+    membership = Membership.unscoped.create(
+        organization=household.organization,
+        person=person,
+        number=rules.format_number(household.organization.code, serial),
+        enrolled_on=on,
+        waiting_from=birth_date,
+        status=status,
+        status_since=birth_date,
+    )
+    StatusEvent.unscoped.create(
+        membership=membership,
+        to_status=status,
+        on=birth_date,
+        reason="birth",
+        actor=_actor_or_none(actor),
+    )
+    audit.record(actor, "household.birth_declared", household, organization=household.organization)
+    return person
+
+
+@transaction.atomic
+def declare_death(actor, person: Person, *, date_of_death: date, on: date) -> bool:
+    """Record a death: the person's memberships end (deceased). Returns True when the person
+    was the head, so that the household must choose a new head."""
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, person.organization)
+    facts = rules.PersonFacts(
+        person.relationship, person.birth_date, person.birth_year, date_of_death
+    )
+    if errors := rules.person_errors(facts, on):
+        raise reason_error(errors[0])
+    Person.unscoped.filter(pk=person.pk).update(date_of_death=date_of_death)
+    for membership in Membership.unscoped.filter(person=person).exclude(status=rules.DECEASED):
+        change_status(actor, membership, rules.DECEASED, date_of_death, reason="death")
+    was_head = False
+    if person.household_id:
+        was_head = (
+            Household.unscoped.filter(pk=person.household_id, head=person).update(head=None) == 1
+        )
+    audit.record(actor, "person.death_declared", person, organization=person.organization)
+    return was_head
+
+
+@transaction.atomic
+def reassign_head(actor, household: Household, new_head: Person) -> None:
+    """Re-heading when the head dies or leaves: another living member of the household
+    becomes head; the former head (if still there) becomes an other relative."""
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, household.organization)
+    if new_head.household_id != household.pk or new_head.date_of_death:
+        raise reason_error("household.head_not_a_living_member")
+    old = household.head
+    if old is not None and old.pk != new_head.pk:
+        old.relationship = "other"
+        old.save(update_fields=["relationship"])
+    new_head.relationship = "head"
+    new_head.save(update_fields=["relationship"])
+    household.head = new_head
+    household.save(update_fields=["head"])
+    audit.record(actor, "household.reheaded", household, organization=household.organization)

@@ -81,3 +81,18 @@ class StatusForm(forms.Form):
         if value > date.today():
             raise forms.ValidationError(_("The date is in the future."))
         return value
+
+
+class BirthForm(forms.Form):
+    given_names = forms.CharField(label=_("Given names"), max_length=120)
+    family_name = forms.CharField(label=_("Family name"), max_length=80)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    birth_date = forms.DateField(
+        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class DeathForm(forms.Form):
+    date_of_death = forms.DateField(
+        label=_("Date of death"), widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -7,6 +7,9 @@ urlpatterns = [
     path("enrol/", households.household_enrol, name="household_enrol"),
     path("enrol/row/", households.household_person_row, name="household_person_row"),
     path("<uuid:household_uuid>/", households.household_detail, name="household_detail"),
+    path("<uuid:household_uuid>/birth/", households.household_birth, name="household_birth"),
+    path("<uuid:household_uuid>/head/", households.household_head, name="household_head"),
+    path("persons/<uuid:person_uuid>/death/", households.person_death, name="person_death"),
     path(
         "memberships/<uuid:membership_uuid>/status/",
         households.membership_status,

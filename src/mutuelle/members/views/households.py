@@ -14,8 +14,8 @@ from mutuelle.core.scoping import get_for_user, visible_organizations
 
 from .. import actions, queries, rules
 from ..actions import NewHousehold, NewPerson
-from ..forms import HouseholdForm, PersonForm, PersonFormSet, StatusForm
-from ..models import Membership, Status
+from ..forms import BirthForm, DeathForm, HouseholdForm, PersonForm, PersonFormSet, StatusForm
+from ..models import Membership, Person, Status
 
 STATUS_REASONS = [
     ("", "—"),
@@ -227,3 +227,79 @@ def membership_status(request, membership_uuid):
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("household_detail", household_uuid=membership.person.household.uuid)
+
+
+def _household_for_change(request, household_uuid):
+    household = queries.household_detail(request.user, household_uuid)
+    require(request.user, Perm.ENROL_MEMBERS, household.organization)
+    return household
+
+
+def _report(request, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+@login_required
+@require_POST
+def household_birth(request, household_uuid):
+    household = _household_for_change(request, household_uuid)
+    form = BirthForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.declare_birth(
+                request.user, household, on=timezone.localdate(), **form.cleaned_data
+            )
+            messages.success(request, _("Birth declared."))
+        except ValidationError as exc:
+            _report(request, exc)
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("household_detail", household_uuid=household.uuid)
+
+
+@login_required
+@require_POST
+def person_death(request, person_uuid):
+    person = get_for_user(
+        Person.unscoped.select_related("household", "organization"),
+        request.user,
+        Perm.VIEW_REGISTER,
+        uuid=person_uuid,
+    )
+    require(request.user, Perm.ENROL_MEMBERS, person.organization)
+    form = DeathForm(request.POST)
+    if form.is_valid():
+        try:
+            was_head = actions.declare_death(
+                request.user,
+                person,
+                date_of_death=form.cleaned_data["date_of_death"],
+                on=timezone.localdate(),
+            )
+            messages.success(request, _("Death recorded."))
+            if was_head:
+                messages.warning(request, _("The household has no head now: choose one."))
+        except ValidationError as exc:
+            _report(request, exc)
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("household_detail", household_uuid=person.household.uuid)
+
+
+@login_required
+@require_POST
+def household_head(request, household_uuid):
+    household = _household_for_change(request, household_uuid)
+    try:
+        person = household.persons.get(uuid=request.POST.get("person"))
+    except (Person.DoesNotExist, ValidationError, ValueError):
+        messages.error(request, _("Choose a member of this household."))
+        return redirect("household_detail", household_uuid=household.uuid)
+    try:
+        actions.reassign_head(request.user, household, person)
+        messages.success(
+            request, _("%(name)s is now the head of the household.") % {"name": person}
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    return redirect("household_detail", household_uuid=household.uuid)
