@@ -521,36 +521,46 @@ class _SetMatch:
 
 
 def _match_sets(xs: tuple[_Token, ...], ys: tuple[_Token, ...]) -> _SetMatch | None:
-    """Match every token of the smaller side to a distinct token of the other, best first."""
+    """Match every token of the smaller side to a distinct token of the other, best first
+    (most exact matches, then the highest total, then the fewest spelling differences).
+
+    A search over (position in the smaller side, tokens of the larger side already used), so
+    that repeated or many tokens stay cheap; the best value does not depend on argument order.
+    """
     if not xs or not ys:
         return None
     small, large = (xs, ys) if len(xs) <= len(ys) else (ys, xs)
-    best: _SetMatch | None = None
-    for chosen in itertools.permutations(large, len(small)):
-        levels = []
-        spelling = 0
-        for (norm_s, canon_s), (norm_l, canon_l) in zip(small, chosen, strict=True):
-            level = _token_level(canon_s, canon_l)
-            if not level:
-                break
-            levels.append(level)
-            spelling += level == _EXACT and norm_s != norm_l
-        else:
-            found = _SetMatch(
-                size=len(small),
-                exact=levels.count(_EXACT),
-                total=sum(levels),
-                spelling=spelling,
-                variants=levels.count(_VARIANT),
-                phonetic=levels.count(_PHONETIC),
+    levels = [[_token_level(s[1], t[1]) for t in large] for s in small]
+
+    @functools.cache
+    def best(i: int, used: int) -> tuple[int, int, int, int, int] | None:
+        # (exact, total in hundredths, -spelling, variants, phonetic) for small[i:]
+        if i == len(small):
+            return (0, 0, 0, 0, 0)
+        found = None
+        for j, level in enumerate(levels[i]):
+            if not level or used & (1 << j):
+                continue
+            rest = best(i + 1, used | (1 << j))
+            if rest is None:
+                continue
+            spelling = level == _EXACT and small[i][0] != large[j][0]
+            candidate = (
+                rest[0] + (level == _EXACT),
+                rest[1] + round(level * 100),
+                rest[2] - spelling,
+                rest[3] + (level == _VARIANT),
+                rest[4] + (level == _PHONETIC),
             )
-            if best is None or (found.exact, found.total, -found.spelling) > (
-                best.exact,
-                best.total,
-                -best.spelling,
-            ):
-                best = found
-    return best
+            if found is None or candidate[:3] > found[:3]:
+                found = candidate
+        return found
+
+    result = best(0, 0)
+    if result is None:
+        return None
+    exact, total, spelling, variants, phonetic = result
+    return _SetMatch(len(small), exact, total / 100, -spelling, variants, phonetic)
 
 
 @dataclass(frozen=True, slots=True)

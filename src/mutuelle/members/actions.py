@@ -230,9 +230,9 @@ def declare_birth(
         relationship="child",
         name_normalized=normalize(f"{given_names} {family_name}"),
     )
-    head_active = Membership.unscoped.filter(
-        person_id=household.head_id, status=rules.ACTIVE
-    ).exists()
+    head_active = household.head_id is not None and (
+        Membership.unscoped.filter(person_id=household.head_id, status=rules.ACTIVE).exists()
+    )
     status = rules.ACTIVE if head_active else rules.PENDING
     serial = allocate_serials(household.organization, 1)[0]
     membership = Membership.unscoped.create(
