@@ -71,6 +71,7 @@ RULES: dict[str, Rule] = {
     "import_commit": Rule({"job_uuid": "check.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "notification_list": Rule(expect=OWN_LIST),
     "household_list": Rule(expect=OWN_LIST),
+    "register_export": Rule({"fmt": "fmt"}, OWN_LIST),
     "household_enrol": Rule(expect=frozenset({200, 403})),
     "household_person_row": Rule(expect=frozenset({200, 403})),
     "household_detail": Rule({"household_uuid": "household.uuid"}),

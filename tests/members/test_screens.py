@@ -214,3 +214,23 @@ def test_household_life_birth_death_and_a_new_head(client, world):
         and spouse.__class__.unscoped.get(pk=spouse.pk).relationship == "head"
     )
     assert client.get(url).status_code == 200
+
+
+def test_the_register_exports_only_the_users_scope(client, world):
+    from mutuelle.lib.tabular import read_table
+    from mutuelle.members.actions import NewHousehold, NewPerson, enrol_household
+
+    for mutual, name in ((world.mutual_a, "Diop"), (world.mutual_b, "Ngwa")):
+        enrol_household(
+            world.admin,
+            mutual,
+            NewHousehold(persons=[NewPerson("Awa", name, "F", "head", birth_year=1980)]),
+            date.today(),
+        )
+    client.force_login(world.manager)
+    for fmt in ("csv", "xlsx"):
+        body = client.get(reverse("register_export", args=[fmt])).content
+        table = read_table(body, f"r.{fmt}")
+        assert table.headers[0] == "Numéro de ménage"
+        assert [r[3] for r in table.rows] == ["Diop"]
+    assert client.get(reverse("register_export", args=["pdf"])).status_code == 404

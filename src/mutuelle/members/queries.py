@@ -68,6 +68,10 @@ def household_history(household: Household, limit: int = 50) -> list[dict]:
     return entries[:limit]
 
 
+def memberships(user) -> QuerySet[Membership]:
+    return scope(Membership.unscoped.all(), user, Perm.VIEW_REGISTER)
+
+
 def find_by_number(user, number: str) -> QuerySet[Membership]:
     return scope(
         Membership.unscoped.filter(number__iexact=number.strip()), user, Perm.VIEW_REGISTER

@@ -5,6 +5,7 @@ from .views import households
 urlpatterns = [
     path("", households.household_list, name="household_list"),
     path("enrol/", households.household_enrol, name="household_enrol"),
+    path("export.<str:fmt>", households.register_export, name="register_export"),
     path("enrol/row/", households.household_person_row, name="household_person_row"),
     path("<uuid:household_uuid>/", households.household_detail, name="household_detail"),
     path("<uuid:household_uuid>/birth/", households.household_birth, name="household_birth"),

@@ -2,20 +2,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mutuelle.core import audit
 from mutuelle.core.permissions import can, require
 from mutuelle.core.roles import Perm
 from mutuelle.core.scoping import get_for_user, visible_organizations
+from mutuelle.lib.tabular import write_csv, write_xlsx
 
 from .. import actions, queries, rules
 from ..actions import NewHousehold, NewPerson
 from ..forms import BirthForm, DeathForm, HouseholdForm, PersonForm, PersonFormSet, StatusForm
-from ..models import Membership, Person, Status
+from ..models import Membership, Person, Relationship, Status
 
 STATUS_REASONS = [
     ("", "—"),
@@ -303,3 +306,77 @@ def household_head(request, household_uuid):
     except ValidationError as exc:
         _report(request, exc)
     return redirect("household_detail", household_uuid=household.uuid)
+
+
+EXPORT_COLUMNS = [
+    ("household", gettext_lazy("Household number")),
+    ("number", gettext_lazy("Membership number")),
+    ("given_names", gettext_lazy("Given names")),
+    ("family_name", gettext_lazy("Family name")),
+    ("sex", gettext_lazy("Sex")),
+    ("birth", gettext_lazy("Date or year of birth")),
+    ("relationship", gettext_lazy("Relationship")),
+    ("status", gettext_lazy("Status")),
+    ("since", gettext_lazy("Status since")),
+    ("village", gettext_lazy("Village")),
+    ("phone", gettext_lazy("Phone")),
+]
+
+
+def _export_row(row, labels) -> list:
+    hh, num, given, family, sex, bdate, byear, rel, st, since, village, phone = row
+    birth = bdate.isoformat() if bdate else (byear or "")
+    return [
+        hh,
+        num,
+        given,
+        family,
+        sex,
+        birth,
+        str(labels.get(rel, rel)),
+        str(labels.get(st, st)),
+        since.isoformat(),
+        village or "",
+        phone,
+    ]
+
+
+@login_required
+def register_export(request, fmt):
+    """The register within the user's scope, one row per membership (CSV or XLSX)."""
+    require(request.user, Perm.VIEW_REGISTER)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    rows = (
+        queries.memberships(request.user)
+        .select_related("person__household__place")
+        .order_by("person__household__number", "number")
+        .values_list(
+            "person__household__number",
+            "number",
+            "person__given_names",
+            "person__family_name",
+            "person__sex",
+            "person__birth_date",
+            "person__birth_year",
+            "person__relationship",
+            "status",
+            "status_since",
+            "person__household__place__name",
+            "person__phone",
+        )
+    )
+    labels = {**dict(Relationship.choices), **dict(Status.choices)}
+    data = [_export_row(row, labels) for row in rows.iterator(chunk_size=5000)]
+    headers = [str(label) for _key, label in EXPORT_COLUMNS]
+    if fmt == "csv":
+        body, ctype = write_csv(headers, data), "text/csv; charset=utf-8"
+    else:
+        body = write_xlsx(headers, data, title="register")
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    audit.record(request.user, "register.exported", None, rows=len(data), format=fmt)
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = (
+        f'attachment; filename="register-{timezone.localdate()}.{fmt}"'
+    )
+    return response
