@@ -267,7 +267,13 @@ def canonical(token: str) -> str:
     >>> canonical("Mouhamed") == canonical("Muhammad"), canonical("Mamadou") == canonical("Mohamed")
     (True, False)
     """
-    return " ".join(_canon_token(t) for t in normalize(token).split())
+    return " ".join(canon for _, canon in _tokens(token))
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(normalized, canonical) per word; words that fold to nothing (a lone "h") are dropped."""
+    pairs = [(t, _canon_token(t)) for t in normalize(text).split()]
+    return [(t, canon) for t, canon in pairs if canon]
 
 
 _GROUP_OF: dict[str, str] = {}
@@ -318,7 +324,7 @@ def phonetic_key(text: str) -> str:
     >>> phonetic_key("Diop"), phonetic_key("Diouf"), phonetic_key("Ndiaye Niang")
     ('jp', 'jf', 'nj ng')
     """
-    return " ".join(_token_key(_canon_token(t)) for t in normalize(text).split())
+    return " ".join(_token_key(canon) for _, canon in _tokens(text))
 
 
 def phonetic_keys(text: str) -> frozenset[str]:
@@ -453,8 +459,8 @@ _MAX_TOKENS = 6
 
 @functools.lru_cache(maxsize=1 << 14)
 def _name_tokens(given_names: str, family_name: str) -> tuple[tuple[_Token, ...], ...]:
-    given = [(t, _canon_token(t)) for t in normalize(given_names).split()]
-    family = [(t, _canon_token(t)) for t in normalize(family_name).split()]
+    given = _tokens(given_names)
+    family = _tokens(family_name)
     given = [t for t in given if t[1] not in _TITLES] or given
     merged: list[_Token] = []
     for token in given:

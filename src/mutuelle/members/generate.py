@@ -1,19 +1,15 @@
-"""Deterministic register data: the demo's households and benchmark-scale registers.
-
-Set-based: everything is built in memory, numbers are reserved in one call, rows are written
-with bulk_create in batches, and the status history is written alongside (bulk writes bypass
-model history, so the event rows are ours to write)."""
+"""Deterministic register data: the demo's households and benchmark-scale registers, written
+set-based by bulk.bulk_enrol."""
 
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from mutuelle.core.models import Organization, Place
-from mutuelle.lib.names import normalize
 
 from . import rules
-from .actions import allocate_serials
-from .models import AbilityCategory, Household, Membership, Person, StatusEvent
+from .bulk import HouseholdRow, PersonRow, bulk_enrol
+from .models import AbilityCategory
 
 FAMILY = {
     "SN": [
@@ -192,92 +188,41 @@ def generate_households(
     country = mutual.country if mutual.country in FAMILY else "SN"
     categories = list(AbilityCategory.unscoped.filter(organization=mutual))
     plans = [_plan(rng, country, on) for _ in range(count)]
-    serials = iter(allocate_serials(mutual, count + sum(len(p) for p in plans)))
-    households, persons, memberships, events = [], [], [], []
+    rows = []
     for plan in plans:
         enrolled = on - timedelta(days=rng.randrange(0, 900))
-        household = Household(
-            organization=mutual,
-            number=rules.format_household_number(mutual.code, next(serials)),
-            place=rng.choice(places) if places else None,
-            phone=f"+221{rng.randrange(700000000, 789999999)}" if country == "SN" else "",
-            ability=rng.choice(categories) if categories else None,
-        )
-        households.append(household)
+        persons = []
         for given, family, sex, relationship, year in plan:
-            person = Person(
-                organization=mutual,
-                household=household,
-                given_names=given,
-                family_name=family,
-                sex=sex,
-                relationship=relationship,
-                birth_year=year,
-                name_normalized=normalize(f"{given} {family}"),
-            )
-            status = rules.ACTIVE
             roll = rng.random()
+            status, since, died = rules.ACTIVE, enrolled, None
             if roll < 0.03:
-                status = rules.WITHDRAWN
+                status, since = rules.WITHDRAWN, on
             elif roll < 0.045:
-                status = rules.DECEASED
-                person.date_of_death = on - timedelta(days=rng.randrange(1, 200))
-            persons.append(person)
-            memberships.append(
-                Membership(
-                    organization=mutual,
-                    person=person,
-                    number=rules.format_number(mutual.code, next(serials)),
-                    enrolled_on=enrolled,
-                    waiting_from=enrolled,
+                died = on - timedelta(days=rng.randrange(1, 200))
+                status, since = rules.DECEASED, max(died, enrolled)
+            persons.append(
+                PersonRow(
+                    given,
+                    family,
+                    sex,
+                    relationship,
+                    birth_year=year,
+                    date_of_death=died,
                     status=status,
-                    status_since=enrolled if status == rules.ACTIVE else on,
+                    status_since=since,
                 )
             )
-    for start in range(0, len(households), batch):
-        Household.unscoped.bulk_create(households[start : start + batch])
-    for p in persons:
-        assert p.household is not None
-        p.household_id = p.household.pk
-    for start in range(0, len(persons), batch):
-        Person.unscoped.bulk_create(persons[start : start + batch])
-    heads = {}
-    for p in persons:
-        if p.relationship == "head":
-            heads[p.household_id] = p
-    for h in households:
-        h.head = heads.get(h.pk)
-    Household.unscoped.bulk_update(households, ["head"], batch_size=batch)
-    for m in memberships:
-        m.person_id = m.person.pk
-    for start in range(0, len(memberships), batch):
-        Membership.unscoped.bulk_create(memberships[start : start + batch])
-    for m in memberships:
-        events.append(
-            StatusEvent(membership=m, to_status=rules.PENDING, on=m.enrolled_on, reason="enrolment")
-        )
-        events.append(
-            StatusEvent(
-                membership=m,
-                from_status=rules.PENDING,
-                to_status=rules.ACTIVE,
-                on=m.enrolled_on,
-                reason="paid",
+        rows.append(
+            HouseholdRow(
+                persons=persons,
+                enrolled_on=enrolled,
+                place_id=rng.choice(places).pk if places else None,
+                phone=f"+221{rng.randrange(700000000, 789999999)}" if country == "SN" else "",
+                ability_id=rng.choice(categories).pk if categories else None,
             )
         )
-        if m.status != rules.ACTIVE:
-            events.append(
-                StatusEvent(
-                    membership=m,
-                    from_status=rules.ACTIVE,
-                    to_status=m.status,
-                    on=m.status_since,
-                    reason="generated",
-                )
-            )
-    for start in range(0, len(events), batch):
-        StatusEvent.unscoped.bulk_create(events[start : start + batch])
-    return Generated(len(households), len(persons))
+    written = bulk_enrol(mutual, rows, batch=batch)
+    return Generated(len(rows), written)
 
 
 def _plan(rng: random.Random, country: str, on: date) -> list[tuple]:
