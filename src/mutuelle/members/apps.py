@@ -6,3 +6,6 @@ class MembersConfig(AppConfig):
     name = "mutuelle.members"
     label = "members"
     verbose_name = _("Member register")
+
+    def ready(self) -> None:
+        from . import imports  # noqa: F401  (registers the households importer)
