@@ -75,6 +75,9 @@ RULES: dict[str, Rule] = {
     "household_enrol": Rule(expect=frozenset({200, 403})),
     "household_person_row": Rule(expect=frozenset({200, 403})),
     "household_detail": Rule({"household_uuid": "household.uuid"}),
+    "household_withdraw": Rule(
+        {"household_uuid": "household.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
     "household_birth": Rule(
         {"household_uuid": "household.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
     ),

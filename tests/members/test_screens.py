@@ -234,3 +234,23 @@ def test_the_register_exports_only_the_users_scope(client, world):
         assert table.headers[0] == "Numéro de ménage"
         assert [r[3] for r in table.rows] == ["Diop"]
     assert client.get(reverse("register_export", args=["pdf"])).status_code == 404
+
+
+def test_when_the_head_withdraws_the_household_can_follow(client, world):
+    client.force_login(world.enrolment)
+    url = client.post(reverse("household_enrol"), enrol_post(world, FAMILY[:3])).url
+    household = Household.unscoped.get()
+    head = Membership.unscoped.get(person=household.head)
+    today = date.today().isoformat()
+    page = client.post(
+        reverse("membership_status", args=[head.uuid]),
+        {"to": "withdrawn", "on": today},
+        follow=True,
+    ).content.decode()
+    assert "retiré" in page.lower() and "ménage entier" in page.lower()
+    client.post(reverse("household_withdraw", args=[household.uuid]))
+    statuses = set(
+        Membership.unscoped.filter(person__household=household).values_list("status", flat=True)
+    )
+    assert statuses == {"withdrawn"}
+    assert client.get(url).status_code == 200

@@ -295,3 +295,17 @@ def reassign_head(actor, household: Household, new_head: Person) -> None:
     household.head = new_head
     household.save(update_fields=["head"])
     audit.record(actor, "household.reheaded", household, organization=household.organization)
+
+
+@transaction.atomic
+def withdraw_household(actor, household: Household, on: date, reason: str = "free_exit") -> int:
+    """Free adhesion: the whole household leaves. Returns the memberships withdrawn."""
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, household.organization)
+    count = 0
+    for membership in Membership.unscoped.filter(person__household=household).exclude(
+        status__in=[rules.WITHDRAWN, rules.DECEASED, rules.EXCLUDED]
+    ):
+        change_status(actor, membership, rules.WITHDRAWN, on, reason=reason)
+        count += 1
+    return count

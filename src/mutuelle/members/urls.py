@@ -10,6 +10,11 @@ urlpatterns = [
     path("<uuid:household_uuid>/", households.household_detail, name="household_detail"),
     path("<uuid:household_uuid>/birth/", households.household_birth, name="household_birth"),
     path("<uuid:household_uuid>/head/", households.household_head, name="household_head"),
+    path(
+        "<uuid:household_uuid>/withdraw/",
+        households.household_withdraw,
+        name="household_withdraw",
+    ),
     path("persons/<uuid:person_uuid>/death/", households.person_death, name="person_death"),
     path(
         "memberships/<uuid:membership_uuid>/status/",

@@ -20,6 +20,9 @@ from ..actions import NewHousehold, NewPerson
 from ..forms import BirthForm, DeathForm, HouseholdForm, PersonForm, PersonFormSet, StatusForm
 from ..models import Membership, Person, Relationship, Status
 
+HEAD_WITHDREW = gettext_lazy(
+    "The head has withdrawn: choose a new head, or withdraw the whole household."
+)
 STATUS_REASONS = [
     ("", "—"),
     ("paid", gettext_lazy("Contribution paid")),
@@ -225,6 +228,9 @@ def membership_status(request, membership_uuid):
                 reason=form.cleaned_data["reason"],
             )
             messages.success(request, _("Status changed."))
+            household = membership.person.household
+            if form.cleaned_data["to"] == "withdrawn" and household.head_id == membership.person_id:
+                messages.warning(request, HEAD_WITHDREW)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
@@ -380,3 +386,15 @@ def register_export(request, fmt):
         f'attachment; filename="register-{timezone.localdate()}.{fmt}"'
     )
     return response
+
+
+@login_required
+@require_POST
+def household_withdraw(request, household_uuid):
+    household = _household_for_change(request, household_uuid)
+    try:
+        count = actions.withdraw_household(request.user, household, timezone.localdate())
+        messages.success(request, _("%(n)s memberships withdrawn.") % {"n": count})
+    except ValidationError as exc:
+        _report(request, exc)
+    return redirect("household_detail", household_uuid=household.uuid)
