@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from mutuelle.core.roles import Perm
 from mutuelle.core.scoping import get_for_user, scope
 
+from . import rules
 from .models import Household, Membership, Person
 
 
@@ -78,14 +79,42 @@ def find_by_number(user, number: str) -> QuerySet[Membership]:
     )
 
 
-def quick_filter(qs: QuerySet[Household], text: str) -> QuerySet[Household]:
-    """Until ranked search lands: number, phone or name contains (normalized)."""
-    from mutuelle.lib.names import normalize
+def search_persons(user, text: str, limit: int = 20) -> list[Person]:
+    """Persons matching a number, a phone or a name, best first, at most `limit`.
 
-    norm = normalize(text)
-    return qs.filter(
-        Q(number__icontains=text.strip())
-        | Q(phone__icontains=text.strip())
-        | Q(persons__name_normalized__contains=norm)
-        | Q(persons__memberships__number__icontains=text.strip())
-    ).distinct()
+    Ranks: exact membership number, then phone, then names starting with the words typed,
+    then names containing them (accents, case and apostrophes folded). Each rank is one
+    indexed query capped at `limit`, so the cost does not grow with the register."""
+    from mutuelle.lib.names import normalize
+    from mutuelle.lib.phone import normalize_phone
+
+    text = text.strip()
+    if not text:
+        return []
+    base = scope(Person.unscoped.all(), user, Perm.VIEW_REGISTER).select_related("household")
+    found: dict[int, Person] = {}
+
+    def take(qs) -> None:
+        for person in qs[: limit - len(found)] if len(found) < limit else []:
+            found.setdefault(person.pk, person)
+
+    take(base.filter(memberships__number__iexact=text))
+    if rules.number_error(text) is None or sum(c.isdigit() for c in text) >= 6:
+        # A membership number or a phone number: no name search on its letters.
+        phone = normalize_phone(text)
+        if len(phone.lstrip("+")) >= 6 and not found:
+            tail = phone.lstrip("+")[-8:]
+            take(base.filter(Q(phone__endswith=tail) | Q(household__phone__endswith=tail)))
+        return list(found.values())[:limit]
+    name = normalize(text)
+    if name:
+        take(base.filter(name_normalized__startswith=name).order_by("name_normalized"))
+        words = name.split()
+        swapped = " ".join(words[1:] + words[:1]) if len(words) > 1 else ""
+        if swapped:
+            take(base.filter(name_normalized__startswith=swapped).order_by("name_normalized"))
+        contains = base
+        for word in words:
+            contains = contains.filter(name_normalized__contains=word)
+        take(contains.order_by("name_normalized"))
+    return list(found.values())[:limit]

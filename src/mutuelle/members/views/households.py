@@ -46,8 +46,10 @@ def household_list(request):
         place_id=request.GET.get("place") or None,
         status=request.GET.get("status") or None,
     )
+    found = []
     if q := request.GET.get("q", "").strip():
-        qs = queries.quick_filter(qs, q)
+        found = queries.search_persons(request.user, q)
+        qs = qs.filter(pk__in={p.household_id for p in found})
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -55,6 +57,7 @@ def household_list(request):
         {
             "page": page,
             "q": q,
+            "found": found,
             "statuses": Status.choices,
             "can_enrol": _mutuals(request.user).exists(),
         },
