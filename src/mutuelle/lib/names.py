@@ -32,6 +32,7 @@ import functools
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 __all__ = [
@@ -244,12 +245,20 @@ def _parse_table(text: str) -> dict[str, list[str]]:
     return table
 
 
-_EQUAL: dict[str, str] = {}
-for _head, _variants in _parse_table(_SAME_NAME).items():
-    for _variant in _variants:
-        _EQUAL[_fold(_variant)] = _fold(_head)
-for _target in set(_EQUAL.values()):
-    _EQUAL.pop(_target, None)  # a canonical form maps to itself
+def _build_equal(text: str) -> dict[str, str]:
+    equal: dict[str, str] = {}
+    for head, variants in _parse_table(text).items():
+        target = _fold(head)
+        for variant in variants:
+            folded = _fold(variant)
+            if folded != target and equal.setdefault(folded, target) != target:
+                raise ValueError(f"{variant!r} is listed under two names")
+    if chained := set(equal) & set(equal.values()):
+        raise ValueError(f"canonical forms that are themselves variants: {sorted(chained)}")
+    return equal
+
+
+_EQUAL = _build_equal(_SAME_NAME)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -276,11 +285,16 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return [(t, canon) for t, canon in pairs if canon]
 
 
-_GROUP_OF: dict[str, str] = {}
-for _head, _members in _parse_table(_NAME_GROUPS).items():
-    for _member in [_head, *_members]:
-        _GROUP_OF[_canon_token(_member)] = _canon_token(_head)
+def _build_groups(text: str) -> dict[str, str]:
+    group_of: dict[str, str] = {}
+    for head, members in _parse_table(text).items():
+        for member in [head, *members]:
+            if group_of.setdefault(_canon_token(member), _canon_token(head)) != _canon_token(head):
+                raise ValueError(f"{member!r} is in two name groups")
+    return group_of
 
+
+_GROUP_OF = _build_groups(_NAME_GROUPS)
 _KNOWN: frozenset[str] = frozenset(
     {_canon_token(n) for n in _COMMON_NAMES.split()} | set(_EQUAL.values()) | set(_GROUP_OF)
 )
@@ -454,11 +468,12 @@ class PersonName:
 
 
 _Token = tuple[str, str]  # (normalized, canonical)
+_Names = tuple[tuple[_Token, ...], tuple[_Token, ...]]  # (given, family)
 _MAX_TOKENS = 6
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _name_tokens(given_names: str, family_name: str) -> tuple[tuple[_Token, ...], ...]:
+def _name_tokens(given_names: str, family_name: str) -> _Names:
     given = _tokens(given_names)
     family = _tokens(family_name)
     given = [t for t in given if t[1] not in _TITLES] or given
@@ -526,6 +541,7 @@ class _SetMatch:
     phonetic: int
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _match_sets(xs: tuple[_Token, ...], ys: tuple[_Token, ...]) -> _SetMatch | None:
     """Match every token of the smaller side to a distinct token of the other, best first
     (most exact matches, then the highest total, then the fewest spelling differences).
@@ -537,12 +553,23 @@ def _match_sets(xs: tuple[_Token, ...], ys: tuple[_Token, ...]) -> _SetMatch | N
         return None
     small, large = (xs, ys) if len(xs) <= len(ys) else (ys, xs)
     levels = [[_token_level(s[1], t[1]) for t in large] for s in small]
+    if not all(any(row) for row in levels):
+        return None  # some name has no counterpart at all: the usual case for two strangers
+    if not Counter(canon for _, canon in small) - Counter(canon for _, canon in large):
+        # Every name of the smaller side is on the other side: all exact, and the most
+        # identically written pairs is the intersection of the (written, canonical) multisets.
+        same_spelling = (Counter(small) & Counter(large)).total()
+        size = len(small)
+        return _SetMatch(size, size, float(size), size - same_spelling, 0, 0)
 
-    @functools.cache
+    memo: dict[tuple[int, int], tuple[int, int, int, int, int] | None] = {}
+
     def best(i: int, used: int) -> tuple[int, int, int, int, int] | None:
         # (exact, total in hundredths, -spelling, variants, phonetic) for small[i:]
         if i == len(small):
             return (0, 0, 0, 0, 0)
+        if (i, used) in memo:
+            return memo[i, used]
         found = None
         for j, level in enumerate(levels[i]):
             if not level or used & (1 << j):
@@ -560,6 +587,7 @@ def _match_sets(xs: tuple[_Token, ...], ys: tuple[_Token, ...]) -> _SetMatch | N
             )
             if found is None or candidate[:3] > found[:3]:
                 found = candidate
+        memo[i, used] = found
         return found
 
     result = best(0, 0)
@@ -578,7 +606,8 @@ class _NameMatch:
 _MODE_FACTOR = {"direct": 1.0, "swapped": 0.98, "pooled": 0.95}
 
 
-def _match_names(a: tuple[tuple[_Token, ...], ...], b: tuple[tuple[_Token, ...], ...]):
+@functools.lru_cache(maxsize=1 << 16)
+def _match_names(a: _Names, b: _Names) -> _NameMatch | None:
     """The best reading under which the two names are the same name, or None.
 
     Readings, in order of preference: given with given and family with family; swapped (given
@@ -586,45 +615,58 @@ def _match_names(a: tuple[tuple[_Token, ...], ...], b: tuple[tuple[_Token, ...],
     smaller side's parts must all match, with at most one match that is not the same name.
     """
     (ga, fa), (gb, fb) = a, b
-    readings: list[tuple[str, list[_SetMatch | None], bool]] = []
-    if ga and gb and fa and fb:
-        extra = len(ga) != len(gb) or len(fa) != len(fb)
-        readings.append(("direct", [_match_sets(ga, gb), _match_sets(fa, fb)], extra))
-        extra = len(ga) != len(fb) or len(fa) != len(gb)
-        readings.append(("swapped", [_match_sets(ga, fb), _match_sets(fa, gb)], extra))
     pool_a, pool_b = ga + fa, gb + fb
+    readings: list[tuple[str, tuple[tuple[tuple[_Token, ...], tuple[_Token, ...]], ...], bool]]
+    readings = []
+    if ga and gb and fa and fb:
+        readings.append(("direct", ((ga, gb), (fa, fb)), len(ga) != len(gb) or len(fa) != len(fb)))
+        readings.append(("swapped", ((ga, fb), (fa, gb)), len(ga) != len(fb) or len(fa) != len(gb)))
     if min(len(pool_a), len(pool_b)) >= 2 or len(pool_a) == len(pool_b) == 1:
-        readings.append(("pooled", [_match_sets(pool_a, pool_b)], len(pool_a) != len(pool_b)))
-    for mode, parts, extra in readings:
-        if any(p is None for p in parts):
-            continue
-        matches = [p for p in parts if p is not None]
-        size = sum(m.size for m in matches)
-        if size - sum(m.exact for m in matches) > 1:
-            continue
-        reasons = []
-        if mode == "swapped":
-            reasons.append("swapped_names")
-        elif mode == "pooled" and (fa or fb) and (ga or gb):
-            reasons.append("names_moved")
-        if extra:
-            reasons.append("extra_given_names" if mode == "direct" else "extra_names")
-        if any(m.spelling for m in matches):
-            reasons.append("spelling_variant")
-        if any(m.variants for m in matches):
-            reasons.append("name_variant")
-        if any(m.phonetic for m in matches):
-            reasons.append("phonetic_match")
-        value = sum(m.total for m in matches) / size * _MODE_FACTOR[mode]
-        return _NameMatch(value * (0.97 if extra else 1.0), tuple(reasons))
+        readings.append(("pooled", ((pool_a, pool_b),), len(pool_a) != len(pool_b)))
+    for mode, sides, extra in readings:
+        matches = []
+        for xs, ys in sides:
+            found = _match_sets(xs, ys)
+            if found is None:
+                break
+            matches.append(found)
+        else:
+            size = sum(m.size for m in matches)
+            if size - sum(m.exact for m in matches) > 1:
+                continue
+            reasons = []
+            if mode == "swapped":
+                reasons.append("swapped_names")
+            elif mode == "pooled" and (fa or fb) and (ga or gb):
+                reasons.append("names_moved")
+            if extra:
+                reasons.append("extra_given_names" if mode == "direct" else "extra_names")
+            if any(m.spelling for m in matches):
+                reasons.append("spelling_variant")
+            if any(m.variants for m in matches):
+                reasons.append("name_variant")
+            if any(m.phonetic for m in matches):
+                reasons.append("phonetic_match")
+            value = sum(m.total for m in matches) / size * _MODE_FACTOR[mode]
+            return _NameMatch(value * (0.97 if extra else 1.0), tuple(reasons))
     return None
 
 
-def _partial_name_score(a, b) -> float:
-    """Similarity of names that do not match, for ranking only (always below a match)."""
-    sa = " ".join(sorted(c for _, c in (*a[0], *a[1])))
-    sb = " ".join(sorted(c for _, c in (*b[0], *b[1])))
-    return 0.7 * jaro_winkler(sa, sb)
+@functools.lru_cache(maxsize=1 << 16)
+def _token_similarity(x: str, y: str) -> float:
+    return jaro_winkler(x, y)
+
+
+def _partial_name_score(a: _Names, b: _Names) -> float:
+    """Likeness of names that do not match, for ranking only (always below a match): how close
+    each part comes to a part of the other name, averaged both ways."""
+    pool_a = [canon for _, canon in (*a[0], *a[1])]
+    pool_b = [canon for _, canon in (*b[0], *b[1])]
+    if not pool_a or not pool_b:
+        return 0.0
+    a_to_b = sum(max(_token_similarity(x, y) for y in pool_b) for x in pool_a) / len(pool_a)
+    b_to_a = sum(max(_token_similarity(x, y) for x in pool_a) for y in pool_b) / len(pool_b)
+    return 0.7 * (a_to_b + b_to_a) / 2
 
 
 def _compare(a: PersonName, b: PersonName) -> tuple[bool, float, list[str]]:
