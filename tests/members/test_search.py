@@ -17,6 +17,7 @@ def household(world, mutual, *persons, phone=""):
         NewHousehold(
             persons=[NewPerson(g, f, s, r, birth_year=y) for g, f, s, r, y in persons],
             phone=phone,
+            confirmed_warnings={"household.duplicate_suspect"},
         ),
         date(2026, 11, 24),
     )

@@ -13,7 +13,7 @@ from mutuelle.core.permissions import require
 from mutuelle.core.roles import Perm
 from mutuelle.lib.names import normalize
 
-from . import rules
+from . import duplicates, rules
 from .models import Household, Membership, Person, RegisterSettings, StatusEvent
 
 REASONS = {
@@ -29,6 +29,7 @@ REASONS = {
     "household.no_head": _("A household needs a head."),
     "household.several_heads": _("A household has only one head."),
     "household.child_older_than_head": _("This child is older than the head: please confirm."),
+    "household.duplicate_suspect": _("This person may already be a member: please check."),
     "household.parent_younger_than_head": _(
         "This parent is younger than the head: please confirm."
     ),
@@ -70,6 +71,27 @@ class NewHousehold:
     notes: str = ""
     external_ref: str = ""
     confirmed_warnings: set[str] = field(default_factory=set)
+    suspects: list = field(default_factory=list)  # filled when duplicates are suspected
+
+
+def _warning(code: str, data: NewHousehold, index: int) -> ValidationError:
+    """A warning for person `index`; a duplicate names the match, within the mutual, or only
+    the other mutual and whom to contact (its people are not this officer's to see)."""
+    if code != "household.duplicate_suspect":
+        return ValidationError(REASONS[code], code=code)
+    suspect = next(s for s in data.suspects if s.index == index)
+    other = suspect.person
+    if suspect.same_mutual:
+        message = _("Looks like %(name)s, already a member (household %(household)s).") % {
+            "name": f"{other.given_names} {other.family_name}",
+            "household": other.household.number if other.household else "—",
+        }
+    else:
+        mutual = other.organization
+        message = _(
+            "A similar person is a member of %(mutual)s: check with them (%(contact)s)."
+        ) % {"mutual": mutual.name, "contact": mutual.phone or mutual.email or "—"}
+    return ValidationError(message, code=code)
 
 
 def allocate_serials(mutual: Organization, count: int) -> list[int]:
@@ -102,10 +124,25 @@ def enrol_household(actor, mutual: Organization, data: NewHousehold, on: date) -
         for i, code in rules.household_warnings(head_facts, facts)
         if code not in data.confirmed_warnings
     ]
+    if "household.duplicate_suspect" not in data.confirmed_warnings:
+        people = [
+            (
+                p.given_names,
+                p.family_name,
+                p.sex,
+                p.birth_year or (p.birth_date.year if p.birth_date else None),
+                p.id_document_number,
+            )
+            for p in data.persons
+        ]
+        for suspect in duplicates.suspects(mutual, people):
+            unconfirmed.append((suspect.index, "household.duplicate_suspect"))
+            data.suspects.append(suspect)
     if unconfirmed:
-        raise ValidationError(
-            {f"persons.{i}": ValidationError(REASONS[code], code=code) for i, code in unconfirmed}
-        )
+        warnings: dict[str, list[ValidationError]] = {}
+        for i, code in unconfirmed:
+            warnings.setdefault(f"persons.{i}", []).append(_warning(code, data, i))
+        raise ValidationError(warnings)
     serials = allocate_serials(mutual, len(data.persons) + 1)
     household = Household.unscoped.create(
         organization=mutual,
@@ -154,6 +191,7 @@ def enrol_household(actor, mutual: Organization, data: NewHousehold, on: date) -
             head = person
     household.head = head
     household.save(update_fields=["head"])
+    duplicates.index_keys(list(Person.unscoped.filter(household=household)))
     audit.record(
         actor, "household.enrolled", household, organization=mutual, persons=len(data.persons)
     )
@@ -251,6 +289,7 @@ def declare_birth(
         reason="birth",
         actor=_actor_or_none(actor),
     )
+    duplicates.index_keys([person])
     audit.record(actor, "household.birth_declared", household, organization=household.organization)
     return person
 

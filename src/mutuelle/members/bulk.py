@@ -10,6 +10,7 @@ from mutuelle.lib.names import normalize
 
 from . import rules
 from .actions import allocate_serials
+from .duplicates import index_keys
 from .models import Household, Membership, Person, StatusEvent
 
 
@@ -125,4 +126,5 @@ def bulk_enrol(mutual: Organization, rows: list[HouseholdRow], batch: int = 2000
             )
     for start in range(0, len(events), batch):
         StatusEvent.unscoped.bulk_create(events[start : start + batch])
+    index_keys(persons)
     return len(persons)

@@ -248,3 +248,20 @@ class StatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership_id}: {self.from_status} → {self.to_status}"
+
+
+class PersonKey(models.Model):
+    """Blocking keys of a person (lib.names.blocking_keys): duplicate candidates are found by
+    equality on an indexed column, the same on SQLite and PostgreSQL, at any register size."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keys")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+
+    unscoped = models.Manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "key"])]
+
+    def __str__(self) -> str:
+        return self.key
