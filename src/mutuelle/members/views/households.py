@@ -237,7 +237,7 @@ def membership_status(request, membership_uuid):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        _report_form(request, form)
     return redirect("household_detail", household_uuid=membership.person.household.uuid)
 
 
@@ -249,6 +249,11 @@ def _household_for_change(request, household_uuid):
 
 def _report(request, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
+
+
+def _report_form(request, form) -> None:
+    """A small form posted from the household page: its errors go back as one message."""
+    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
 
 
 @login_required
@@ -265,7 +270,7 @@ def household_birth(request, household_uuid):
         except ValidationError as exc:
             _report(request, exc)
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        _report_form(request, form)
     return redirect("household_detail", household_uuid=household.uuid)
 
 
@@ -294,7 +299,7 @@ def person_death(request, person_uuid):
         except ValidationError as exc:
             _report(request, exc)
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        _report_form(request, form)
     return redirect("household_detail", household_uuid=person.household.uuid)
 
 
