@@ -111,9 +111,6 @@ class GrantForm(forms.Form):
         return data
 
 
-KIND_CHOICES = OrgKind.choices
-
-
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization

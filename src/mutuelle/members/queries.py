@@ -73,12 +73,6 @@ def memberships(user) -> QuerySet[Membership]:
     return scope(Membership.unscoped.all(), user, Perm.VIEW_REGISTER)
 
 
-def find_by_number(user, number: str) -> QuerySet[Membership]:
-    return scope(
-        Membership.unscoped.filter(number__iexact=number.strip()), user, Perm.VIEW_REGISTER
-    )
-
-
 def search_persons(user, text: str, limit: int = 20) -> list[Person]:
     """Persons matching a number, a phone or a name, best first, at most `limit`.
 
