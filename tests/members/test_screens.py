@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from mutuelle.members.models import Household, Membership, Person
 
@@ -136,6 +137,7 @@ def test_add_a_person_works_without_javascript(client, world):
 
 def test_the_household_page_changes_statuses_and_shows_history(client, world):
     client.force_login(world.enrolment)
+    today = timezone.localdate().isoformat()  # the enrolment date: statuses change from it on
     response = client.post(reverse("household_enrol"), enrol_post(world, FAMILY[:2]))
     household = Household.unscoped.get()
     head = Membership.unscoped.get(person=household.head)
@@ -143,17 +145,17 @@ def test_the_household_page_changes_statuses_and_shows_history(client, world):
     assert "Changer le statut" in page and "Historique" in page
     client.post(
         reverse("membership_status", args=[head.uuid]),
-        {"to": "active", "on": "2026-11-24", "reason": "paid"},
+        {"to": "active", "on": today, "reason": "paid"},
     )
     client.post(
         reverse("membership_status", args=[head.uuid]),
-        {"to": "withdrawn", "on": "2026-11-24", "reason": "free_exit"},
+        {"to": "withdrawn", "on": today, "reason": "free_exit"},
     )
     head.refresh_from_db()
     assert head.status == "withdrawn"
     refused = client.post(
         reverse("membership_status", args=[head.uuid]),
-        {"to": "suspended", "on": "2026-11-24"},
+        {"to": "suspended", "on": today},
         follow=True,
     )
     assert "pas permis" in refused.content.decode()
@@ -162,7 +164,7 @@ def test_the_household_page_changes_statuses_and_shows_history(client, world):
     client.force_login(world.cashier)  # reads, does not change
     assert (
         client.post(
-            reverse("membership_status", args=[head.uuid]), {"to": "pending", "on": "2026-11-24"}
+            reverse("membership_status", args=[head.uuid]), {"to": "pending", "on": today}
         ).status_code
         == 403
     )

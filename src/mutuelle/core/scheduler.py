@@ -55,6 +55,13 @@ PERIODIC: list[Periodic] = [
 ]
 
 
+def declare(periodic: Periodic) -> None:
+    """Add an app's periodic job to the registry (from its AppConfig.ready: core imports no
+    app, so the apps above it declare their own)."""
+    if all(p.name != periodic.name for p in PERIODIC):
+        PERIODIC.append(periodic)
+
+
 def slot_of(now: datetime, every: timedelta) -> datetime:
     """The start of the period containing `now` (periods counted from the Unix epoch, UTC)."""
     epoch = datetime(1970, 1, 1, tzinfo=UTC)

@@ -48,6 +48,8 @@ __all__ = [
     "phonetic_key",
     "phonetic_keys",
     "score",
+    "search_key_for_query",
+    "search_keys",
 ]
 
 # Bump when normalize/canonical/phonetic_key/blocking_keys change: stored columns must be rebuilt.
@@ -529,6 +531,34 @@ def blocking_keys(
     buckets = (str(birth_year), str(birth_year + 1)) if birth_year is not None else ("?",)
     keys.update(f"{s}{b}:{p}" for s in sexes for b in buckets for p in pairs)
     return keys
+
+
+def search_keys(given_names: str, family_name: str) -> set[str]:
+    """The keys a person is found under by the register search: "s:<k>" for the phonetic key of
+    each name part and "s:<k1>.<k2>" (k1 < k2) for each pair of parts, whatever the order in
+    which the parts are typed or which field they were written in."""
+    given, family = _name_tokens(given_names or "", family_name or "")
+    parts = sorted({_token_key(canon) for _, canon in (*given, *family)} - {""})
+    keys = {f"s:{p}" for p in parts}
+    keys.update(f"s:{a}.{b}" for a, b in itertools.combinations(parts, 2))
+    return {k[:64] for k in keys}
+
+
+def search_key_for_query(text: str) -> str | None:
+    """The most selective search key of a typed name: the pair of its two longest parts, or
+    its only part. Every person whose search_keys() hold it has both parts, spelled alike.
+
+    >>> search_key_for_query("Mamadu Diop") == search_key_for_query("DIOP Mouhamadou")
+    True
+    """
+    given, _family = _name_tokens(text or "", "")
+    parts = sorted({_token_key(canon) for _, canon in given} - {""}, key=lambda k: (-len(k), k))
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return f"s:{parts[0]}"[:64]
+    a, b = sorted(parts[:2])
+    return f"s:{a}.{b}"[:64]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,3 +16,12 @@ def normalize_phone(raw: str) -> str:
 def looks_like_phone(raw: str) -> bool:
     value = normalize_phone(raw)
     return len(value.lstrip("+")) >= 6 and "@" not in raw
+
+
+PHONE_TAIL = 8  # the subscriber part: the same whether typed with the country code or not
+
+
+def phone_tail(raw: str) -> str | None:
+    """The last digits a phone is searched by, or None when too short to be a phone."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return digits[-PHONE_TAIL:] if len(digits) >= 6 else None

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutuelle.core import audit
@@ -14,7 +15,17 @@ from mutuelle.core.roles import Perm
 from mutuelle.lib.names import normalize
 
 from . import duplicates, rules
-from .models import Household, Membership, Person, RegisterSettings, StatusEvent
+from .models import (
+    Decision,
+    DuplicatePair,
+    Household,
+    Membership,
+    Person,
+    PersonKey,
+    RegisterSettings,
+    SearchKey,
+    StatusEvent,
+)
 
 REASONS = {
     "number.malformed": _("This is not a membership number (expected e.g. MSKM-0001237)."),
@@ -37,6 +48,27 @@ REASONS = {
     "household.head_not_a_living_member": _(
         "The new head must be a living member of the household."
     ),
+    "household.whole_household_withdraws_together": _(
+        "The statutes say the whole household is a member: withdraw the whole household, "
+        "or first move this person to a household of their own."
+    ),
+    "household.whole_household_unconfirmed": _(
+        "The statutes say the whole household enrols: confirm that every member is listed."
+    ),
+    "household.split_nobody": _("Choose the members who found the new household."),
+    "household.split_moves_the_head": _(
+        "The head stays with the household: choose a new head first, then split."
+    ),
+    "household.transfer_same_mutual": _("The household is already in this mutual."),
+    "household.transfer_outside_union": _(
+        "A household moves only between mutuals of the same union."
+    ),
+    "duplicate.already_decided": _("This pair has already been decided."),
+    "duplicate.merge_across_mutuals": _(
+        "Two mutuals' records are not merged: mark them as the same person and agree "
+        "with the other mutual which membership continues."
+    ),
+    "duplicate.keep_one_of_the_pair": _("Choose which of the two records to keep."),
 }
 
 
@@ -72,6 +104,7 @@ class NewHousehold:
     external_ref: str = ""
     confirmed_warnings: set[str] = field(default_factory=set)
     suspects: list = field(default_factory=list)  # filled when duplicates are suspected
+    all_members_listed: bool = False  # asked when the statutes enrol whole households
 
 
 def _warning(code: str, data: NewHousehold, index: int) -> ValidationError:
@@ -118,24 +151,28 @@ def enrol_household(actor, mutual: Organization, data: NewHousehold, on: date) -
     for i, f in enumerate(facts):
         if errors := rules.person_errors(f, on):
             raise ValidationError({f"persons.{i}": [REASONS[c] for c in errors]})
+    statutes = RegisterSettings.unscoped.filter(organization=mutual).first()
+    if statutes and statutes.whole_household and not data.all_members_listed:
+        raise reason_error("household.whole_household_unconfirmed")
     head_facts = next(f for f in facts if f.relationship == "head")
     unconfirmed = [
         (i, code)
         for i, code in rules.household_warnings(head_facts, facts)
         if code not in data.confirmed_warnings
     ]
+    people = [
+        (
+            p.given_names,
+            p.family_name,
+            p.sex,
+            p.birth_year or (p.birth_date.year if p.birth_date else None),
+            p.id_document_number,
+        )
+        for p in data.persons
+    ]
+    suspects = duplicates.suspects(mutual, people)
     if "household.duplicate_suspect" not in data.confirmed_warnings:
-        people = [
-            (
-                p.given_names,
-                p.family_name,
-                p.sex,
-                p.birth_year or (p.birth_date.year if p.birth_date else None),
-                p.id_document_number,
-            )
-            for p in data.persons
-        ]
-        for suspect in duplicates.suspects(mutual, people):
+        for suspect in suspects:
             unconfirmed.append((suspect.index, "household.duplicate_suspect"))
             data.suspects.append(suspect)
     if unconfirmed:
@@ -191,23 +228,55 @@ def enrol_household(actor, mutual: Organization, data: NewHousehold, on: date) -
             head = person
     household.head = head
     household.save(update_fields=["head"])
-    duplicates.index_keys(list(Person.unscoped.filter(household=household)))
+    created = list(Person.unscoped.filter(household=household).order_by("pk"))
+    duplicates.index_keys(created)
+    # The officer saw the warnings and confirmed: these pairs are decided, never shown again.
+    duplicates.record_pairs(
+        [(created[s.index], s.person, s.reasons) for s in suspects],
+        decision=Decision.DISTINCT,
+        actor=_actor_or_none(actor),
+    )
     audit.record(
         actor, "household.enrolled", household, organization=mutual, persons=len(data.persons)
     )
     return household
 
 
+def _whole_household(mutual_id: int) -> bool:
+    statutes = RegisterSettings.unscoped.filter(organization_id=mutual_id, whole_household=True)
+    return statutes.exists()
+
+
 @transaction.atomic
 def change_status(
-    actor, membership: Membership, to: str, on: date, reason: str = "", note: str = ""
+    actor,
+    membership: Membership,
+    to: str,
+    on: date,
+    reason: str = "",
+    note: str = "",
+    *,
+    household_wide: bool = False,
 ) -> Membership:
-    """Move a membership to another status, conditionally (no lost update) and with history."""
+    """Move a membership to another status, conditionally (no lost update) and with history.
+    `household_wide` is set by the actions that move a whole household at once."""
     if actor is not None:
         require(actor, Perm.ENROL_MEMBERS, membership.organization)
     current = Membership.unscoped.select_for_update().get(pk=membership.pk)
     if code := rules.transition_error(current.status, to, on, current.status_since):
         raise reason_error(code)
+    if to == rules.WITHDRAWN and not household_wide and _whole_household(current.organization_id):
+        others = (
+            Membership.unscoped.filter(
+                organization_id=current.organization_id,
+                person__household_id=current.person.household_id,
+            )
+            .exclude(pk=current.pk)
+            .exclude(status__in=rules.ENDED)
+            .count()
+        )
+        if code := rules.withdrawal_error(True, others):
+            raise reason_error(code)
     updated = Membership.unscoped.filter(pk=current.pk, status=current.status).update(
         status=to, status_since=on
     )
@@ -325,10 +394,15 @@ def reassign_head(actor, household: Household, new_head: Person) -> None:
         require(actor, Perm.ENROL_MEMBERS, household.organization)
     if new_head.household_id != household.pk or new_head.date_of_death:
         raise reason_error("household.head_not_a_living_member")
-    old = household.head
-    if old is not None and old.pk != new_head.pk:
-        old.relationship = "other"
-        old.save(update_fields=["relationship"])
+    if new_head.pk == household.head_id:
+        return
+    # Everyone's relationship is now to the new head (several spouses included).
+    was = new_head.relationship
+    for member in Person.unscoped.filter(household=household).exclude(pk=new_head.pk):
+        relationship = rules.relationship_to_new_head(was, member.relationship)
+        if relationship != member.relationship:
+            member.relationship = relationship
+            member.save(update_fields=["relationship"])
     new_head.relationship = "head"
     new_head.save(update_fields=["relationship"])
     household.head = new_head
@@ -343,8 +417,224 @@ def withdraw_household(actor, household: Household, on: date, reason: str = "fre
         require(actor, Perm.ENROL_MEMBERS, household.organization)
     count = 0
     for membership in Membership.unscoped.filter(person__household=household).exclude(
-        status__in=[rules.WITHDRAWN, rules.DECEASED, rules.EXCLUDED]
+        status__in=rules.ENDED
     ):
-        change_status(actor, membership, rules.WITHDRAWN, on, reason=reason)
+        change_status(actor, membership, rules.WITHDRAWN, on, reason=reason, household_wide=True)
         count += 1
     return count
+
+
+# --- Household life: split, transfer, ageing out ---------------------------------------------
+
+
+@transaction.atomic
+def split_household(
+    actor,
+    household: Household,
+    movers: list[Person],
+    new_head: Person,
+    *,
+    on: date,
+    relationships: dict[int, str] | None = None,
+    place_id: int | None = None,
+    phone: str = "",
+) -> Household:
+    """A grown child (or any member) founds a household with the members who follow them.
+    They keep their persons and memberships (numbers, dates, status history); only the
+    household and the relationships (to the new head) change."""
+    mutual = household.organization
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, mutual)
+    movers = [p for p in movers if p.household_id == household.pk]
+    if any(p.date_of_death for p in movers):
+        raise reason_error("household.head_not_a_living_member")
+    staying = Person.unscoped.filter(household=household).exclude(pk__in=[p.pk for p in movers])
+    index = next((i for i, p in enumerate(movers) if p.pk == new_head.pk), -1)
+    errors = rules.split_errors([p.relationship for p in movers], index, staying.count())
+    if errors:
+        raise reason_error(errors[0])
+    serial = allocate_serials(mutual, 1)[0]
+    founded = Household.unscoped.create(
+        organization=mutual,
+        number=rules.format_household_number(mutual.code, serial),
+        head=new_head,
+        place_id=place_id if place_id is not None else household.place_id,
+        address=household.address,
+        phone=phone or new_head.phone,
+        ability_id=household.ability_id,
+        agent=_actor_or_none(actor),
+    )
+    relationships = relationships or {}
+    for person in movers:
+        person.household = founded
+        person.relationship = (
+            "head" if person.pk == new_head.pk else relationships.get(person.pk, "other")
+        )
+        person.save(update_fields=["household", "relationship"])
+    audit.record(
+        actor,
+        "household.split",
+        founded,
+        organization=mutual,
+        from_household=household.number,
+        persons=len(movers),
+        on=on.isoformat(),
+    )
+    return founded
+
+
+def union_of(mutual: Organization) -> Organization | None:
+    parent = mutual.parent
+    return parent if parent is not None and parent.kind == "union" else None
+
+
+@transaction.atomic
+def transfer_household(actor, household: Household, to: Organization, *, on: date) -> Household:
+    """Move a household to another mutual of the same union. The memberships in the former
+    mutual end (withdrawn, reason "transfer") and stay in its books; new memberships start in
+    the new mutual with the former waiting-period anchors, so the seniority earned in the union
+    is kept. Both mutuals must be the actor's to enrol in (union staff)."""
+    source = household.organization
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, source)
+        require(actor, Perm.ENROL_MEMBERS, to)
+    if to.pk == source.pk:
+        raise reason_error("household.transfer_same_mutual")
+    union = union_of(source)
+    if to.kind != "mutual" or union is None or to.parent_id != union.pk:
+        raise reason_error("household.transfer_outside_union")
+    persons = list(Person.unscoped.filter(household=household).order_by("pk"))
+    live = {
+        m.person_id: m
+        for m in Membership.unscoped.filter(person__in=persons, organization=source)
+        .exclude(status__in=rules.ENDED)
+        .order_by("enrolled_on")
+    }
+    serials = iter(allocate_serials(to, len(live) + 1))
+    household_serial = next(serials)
+    old_number = household.number
+    for person in persons:
+        membership = live.get(person.pk)
+        if membership is None:
+            continue
+        change_status(
+            actor, membership, rules.WITHDRAWN, on, reason="transfer", household_wide=True
+        )
+        moved = Membership.unscoped.create(
+            organization=to,
+            person=person,
+            number=rules.format_number(to.code, next(serials)),
+            enrolled_on=on,
+            waiting_from=membership.waiting_from,
+            status=membership.status,
+            status_since=on,
+        )
+        StatusEvent.unscoped.create(
+            membership=moved,
+            to_status=moved.status,
+            on=on,
+            reason="transfer",
+            note=membership.number,
+            actor=_actor_or_none(actor),
+        )
+    Person.unscoped.filter(household=household).update(organization=to)
+    household.organization = to
+    household.number = rules.format_household_number(to.code, household_serial)
+    household.save(update_fields=["organization", "number"])
+    duplicates.reindex(list(Person.unscoped.filter(household=household)))
+    for mutual in (source, to):
+        audit.record(
+            actor,
+            "household.transferred",
+            household,
+            organization=mutual,
+            source=source.code,
+            target=to.code,
+            former_number=old_number,
+            on=on.isoformat(),
+        )
+    return household
+
+
+def age_out_dependants(on: date) -> int:
+    """The daily job: children who reached their mutual's dependant age limit get their
+    `aged_out_on` date (set-based, one UPDATE per limit; idempotent)."""
+    done = 0
+    limits = (
+        RegisterSettings.unscoped.filter(dependant_age_limit__isnull=False)
+        .values_list("dependant_age_limit", flat=True)
+        .distinct()
+    )
+    for limit in limits:
+        mutuals = RegisterSettings.unscoped.filter(dependant_age_limit=limit).values(
+            "organization_id"
+        )
+        born_by = _years_before(on, limit)
+        children = Person.unscoped.filter(
+            organization_id__in=mutuals,
+            relationship="child",
+            aged_out_on__isnull=True,
+            date_of_death__isnull=True,
+        )
+        done += children.filter(birth_date__lte=born_by).update(aged_out_on=on)
+        # Only a year known: counted from the 1st of January of that year.
+        done += children.filter(birth_date__isnull=True, birth_year__lte=born_by.year).update(
+            aged_out_on=on
+        )
+    return done
+
+
+def _years_before(on: date, years: int) -> date:
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - years, day=28)
+
+
+# --- Duplicate suspects: decisions -----------------------------------------------------------
+
+
+@transaction.atomic
+def decide_pair(actor, pair: DuplicatePair, decision: str, keep: Person | None = None) -> None:
+    """Settle a suspect pair once and for all: not the same person, the same person in two
+    mutuals, or merged (within one mutual: the other record's memberships end, it points to
+    the kept record and stops matching)."""
+    pair = DuplicatePair.unscoped.select_for_update().get(pk=pair.pk)
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, pair.organization)
+        if decision != Decision.DISTINCT:
+            require(actor, Perm.ENROL_MEMBERS, pair.other_organization)
+    if pair.decision != Decision.OPEN:
+        raise reason_error("duplicate.already_decided")
+    if decision == Decision.MERGED:
+        if pair.organization_id != pair.other_organization_id:
+            raise reason_error("duplicate.merge_across_mutuals")
+        if keep is None or keep.pk not in (pair.first_id, pair.second_id):
+            raise reason_error("duplicate.keep_one_of_the_pair")
+        drop = pair.second if keep.pk == pair.first_id else pair.first
+        _merge(actor, keep, drop)
+    pair.decision = decision
+    pair.decided_by = _actor_or_none(actor)
+    pair.decided_at = timezone.now()
+    pair.save(update_fields=["decision", "decided_by", "decided_at"])
+    audit.record(
+        actor,
+        "duplicate.decided",
+        pair.first,
+        organization=pair.organization,
+        decision=decision,
+        other=str(pair.second.uuid),
+    )
+
+
+def _merge(actor, keep: Person, drop: Person) -> None:
+    today = timezone.localdate()
+    for membership in Membership.unscoped.filter(person=drop).exclude(status__in=rules.ENDED):
+        on = max(today, membership.status_since)
+        change_status(
+            actor, membership, rules.WITHDRAWN, on, reason="duplicate", household_wide=True
+        )
+    Person.unscoped.filter(pk=drop.pk).update(merged_into=keep)
+    Household.unscoped.filter(head=drop).update(head=None)
+    PersonKey.unscoped.filter(person=drop).delete()
+    SearchKey.unscoped.filter(person=drop).delete()

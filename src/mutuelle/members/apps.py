@@ -9,3 +9,6 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import imports  # noqa: F401  (registers the households importer)
+        from . import jobs
+
+        jobs.declare_periodic()

@@ -2,10 +2,14 @@
 
 from dataclasses import dataclass
 
-from mutuelle.core.models import Organization
-from mutuelle.lib.names import PersonName, blocking_keys, is_duplicate
+from django.db.models import Q
+from django.utils import timezone
 
-from .models import Person, PersonKey
+from mutuelle.core.models import Organization
+from mutuelle.lib.names import PersonName, blocking_keys, is_duplicate, search_keys
+from mutuelle.lib.phone import phone_tail
+
+from .models import Decision, DuplicatePair, Household, Person, PersonKey, SearchKey
 
 
 @dataclass(frozen=True)
@@ -23,13 +27,51 @@ def keys_for(
 
 
 def index_keys(persons: list[Person]) -> None:
-    """Write the blocking keys of persons just created (set-based)."""
+    """Write the blocking keys and the search keys of persons just created (set-based)."""
+    phones = _household_phones(persons)
     rows = [
         PersonKey(person=p, organization_id=p.organization_id, key=k[:64])
         for p in persons
         for k in keys_for(p.given_names, p.family_name, p.sex, p.birth_year, p.id_document_number)
     ]
     PersonKey.unscoped.bulk_create(rows, batch_size=5000)
+    SearchKey.unscoped.bulk_create(
+        [
+            SearchKey(person=p, organization_id=p.organization_id, key=k)
+            for p in persons
+            for k in search_keys(p.given_names, p.family_name) | _phone_keys(p, phones)
+        ],
+        batch_size=5000,
+    )
+
+
+def phone_key(phone: str) -> str | None:
+    tail = phone_tail(phone)
+    return f"t:{tail}" if tail else None
+
+
+def _household_phones(persons: list[Person]) -> dict[int, str]:
+    """Household phones (the head's, usually) are searched as the head's."""
+    households = {p.household_id for p in persons if p.relationship == "head" and p.household_id}
+    if not households:
+        return {}
+    return dict(
+        Household.unscoped.filter(pk__in=households).exclude(phone="").values_list("pk", "phone")
+    )
+
+
+def _phone_keys(person: Person, household_phones: dict[int, str]) -> set[str]:
+    phones = {person.phone}
+    if person.relationship == "head" and person.household_id:
+        phones.add(household_phones.get(person.household_id, ""))
+    return {k for k in map(phone_key, phones) if k}
+
+
+def reindex(persons: list[Person]) -> None:
+    """Rewrite the keys of persons whose names or mutual changed."""
+    PersonKey.unscoped.filter(person__in=persons).delete()
+    SearchKey.unscoped.filter(person__in=persons).delete()
+    index_keys(persons)
 
 
 def search_scope(mutual: Organization) -> list[int]:
@@ -63,19 +105,112 @@ def suspects(
         new = PersonName(given, family, sex, year, doc or None)
         for key in wanted[i]:
             for person in by_key.get(key[:64], []):
-                if person.pk in seen or person.date_of_death:
+                if person.pk in seen or person.date_of_death or person.merged_into_id:
                     continue
                 seen.add(person.pk)
-                other = PersonName(
-                    person.given_names,
-                    person.family_name,
-                    person.sex,
-                    person.birth_year,
-                    person.id_document_number or None,
-                )
-                duplicate, reasons = is_duplicate(new, other)
+                duplicate, reasons = is_duplicate(new, _name_of(person))
                 if duplicate:
                     found.append(
                         Suspect(i, person, tuple(reasons), person.organization_id == mutual.pk)
                     )
     return found
+
+
+# --- Suspect pairs among existing persons -----------------------------------------------------
+
+
+def _pair_key(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def record_pairs(
+    found: list[tuple[Person, Person, tuple[str, ...]]],
+    decision: str = Decision.OPEN,
+    actor=None,
+) -> int:
+    """Store suspect pairs once. A pair already stored keeps its decision: decided pairs never
+    come back. Returns how many pairs are new."""
+    if not found:
+        return 0
+    rows = {}
+    for x, y, reasons in found:
+        first, second = (x, y) if x.pk < y.pk else (y, x)
+        rows[(first.pk, second.pk)] = DuplicatePair(
+            first=first,
+            second=second,
+            organization_id=first.organization_id,
+            other_organization_id=second.organization_id,
+            reasons=",".join(reasons)[:200],
+            decision=decision,
+            decided_by=actor if decision != Decision.OPEN else None,
+            decided_at=timezone.now() if decision != Decision.OPEN else None,
+        )
+    known = _known_pairs({pk for pair in rows for pk in pair})
+    new = [row for key, row in rows.items() if key not in known]
+    DuplicatePair.unscoped.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _known_pairs(person_ids: set[int]) -> set[tuple[int, int]]:
+    known: set[tuple[int, int]] = set()
+    ids = list(person_ids)
+    for i in range(0, len(ids), 500):
+        part = ids[i : i + 500]
+        known.update(
+            DuplicatePair.unscoped.filter(Q(first_id__in=part) | Q(second_id__in=part)).values_list(
+                "first_id", "second_id"
+            )
+        )
+    return known
+
+
+def scan_chunk(mutual: Organization, after_id: int, size: int = 2000) -> tuple[int | None, int]:
+    """Look for suspects of the next `size` living persons of `mutual` (by id, after `after_id`)
+    among the mutual and the union's other mutuals. Returns (last id or None when done, new
+    pairs). Candidates come from one join on the blocking keys; lib.names decides."""
+    ids = list(
+        Person.unscoped.filter(
+            organization=mutual,
+            pk__gt=after_id,
+            date_of_death__isnull=True,
+            merged_into__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    if not ids:
+        return None, 0
+    orgs = search_scope(mutual)
+    mine = PersonKey.unscoped.filter(person_id__in=ids)
+    theirs = PersonKey.unscoped.filter(
+        organization_id__in=orgs, key__in=mine.values("key")
+    ).values_list("key", "person_id")
+    by_key: dict[str, set[int]] = {}
+    for key, person_id in theirs:
+        by_key.setdefault(key, set()).add(person_id)
+    wanted = set(ids)
+    candidates: set[tuple[int, int]] = set()
+    for members in by_key.values():
+        for a in members & wanted:
+            candidates.update(_pair_key(a, b) for b in members if b != a)
+    candidates -= _known_pairs({pk for pair in candidates for pk in pair})
+    people = Person.unscoped.in_bulk({pk for pair in candidates for pk in pair})
+    found = []
+    for a, b in candidates:
+        x, y = people[a], people[b]
+        if x.date_of_death or y.date_of_death or x.merged_into_id or y.merged_into_id:
+            continue
+        duplicate, reasons = is_duplicate(_name_of(x), _name_of(y))
+        if duplicate:
+            found.append((x, y, tuple(reasons)))
+    return ids[-1], record_pairs(found)
+
+
+def _name_of(person: Person) -> PersonName:
+    return PersonName(
+        person.given_names,
+        person.family_name,
+        person.sex,
+        person.birth_year,
+        person.id_document_number or None,
+    )

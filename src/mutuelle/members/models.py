@@ -167,6 +167,12 @@ class Person(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     photo = models.FileField(_("photo"), upload_to="photos/%Y/%m/", blank=True)
     date_of_death = models.DateField(_("date of death"), null=True, blank=True)
+    # Set by the daily ageing-out job when a child reaches the mutual's dependant age limit;
+    # contribution rules read it (an anchor date, never a computed status).
+    aged_out_on = models.DateField(_("no longer a dependant since"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Search and duplicate detection read these indexed columns (one Python normalizer for
     # SQLite and PostgreSQL alike).
     name_normalized = models.CharField(max_length=220, blank=True, db_index=True)
@@ -265,3 +271,70 @@ class PersonKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SearchKey(models.Model):
+    """Search keys of a person (lib.names.search_keys): phonetic keys of each name part and of
+    each pair of parts, so that a misspelled name is found by an indexed equality lookup."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+
+    unscoped = models.Manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "organization"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Decision(models.TextChoices):
+    OPEN = "open", _("To be checked")
+    DISTINCT = "distinct", _("Not the same person")
+    MERGED = "merged", _("Merged")
+    CONFIRMED = "confirmed", _("Same person, in two mutuals")
+
+
+class DuplicatePair(models.Model):
+    """Two persons that look alike. The pair is stored once (first.pk < second.pk) with its
+    decision: a pair decided once never comes back, whatever later scans find."""
+
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )  # the first person's mutual
+    other_organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )  # the second person's mutual
+    reasons = models.CharField(max_length=200, blank=True)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    found_at = models.DateTimeField(default=timezone.now)
+
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("duplicate suspect")
+        verbose_name_plural = _("duplicate suspects")
+        ordering = ["-found_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="duplicate_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "decision"]),
+            models.Index(fields=["other_organization", "decision"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}: {self.decision}"

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from mutuelle.core.roles import Perm
 from mutuelle.core.scoping import get_for_user, scope
@@ -73,42 +73,64 @@ def memberships(user) -> QuerySet[Membership]:
     return scope(Membership.unscoped.all(), user, Perm.VIEW_REGISTER)
 
 
-def search_persons(user, text: str, limit: int = 20) -> list[Person]:
+def search_persons(user, text: str, limit: int = 20, place_id: int | None = None) -> list[Person]:
     """Persons matching a number, a phone or a name, best first, at most `limit`.
 
-    Ranks: exact membership number, then phone, then names starting with the words typed,
-    then names containing them (accents, case and apostrophes folded). Each rank is one
-    indexed query capped at `limit`, so the cost does not grow with the register."""
-    from mutuelle.lib.names import normalize
-    from mutuelle.lib.phone import normalize_phone
+    Ranks: the exact membership number; a phone (its last digits); names starting with the
+    words typed (either order); then names that sound alike (lib.names search keys: accents,
+    apostrophes, West African spelling variants and typos folded), ranked by similarity. Each
+    step is one indexed lookup capped at a small number, so the cost does not grow with the
+    register."""
+    from mutuelle.lib.names import jaro_winkler, normalize, search_key_for_query
+    from mutuelle.lib.phone import phone_tail
+
+    from .models import SearchKey
 
     text = text.strip()
     if not text:
         return []
-    base = scope(Person.unscoped.all(), user, Perm.VIEW_REGISTER).select_related("household")
+    base = scope(
+        Person.unscoped.filter(merged_into__isnull=True), user, Perm.VIEW_REGISTER
+    ).select_related("household")
+    if place_id:
+        base = base.filter(household__place_id=place_id)
     found: dict[int, Person] = {}
 
-    def take(qs) -> None:
-        for person in qs[: limit - len(found)] if len(found) < limit else []:
+    def take(people) -> None:
+        for person in people:
+            if len(found) >= limit:
+                return
             found.setdefault(person.pk, person)
 
-    take(base.filter(memberships__number__iexact=text))
+    def keyed(key: str, cap: int):
+        return base.filter(pk__in=SearchKey.unscoped.filter(key=key).values("person_id"))[:cap]
+
+    take(base.filter(memberships__number=text.upper().replace(" ", ""))[:limit])
     if rules.number_error(text) is None or sum(c.isdigit() for c in text) >= 6:
         # A membership number or a phone number: no name search on its letters.
-        phone = normalize_phone(text)
-        if len(phone.lstrip("+")) >= 6 and not found:
-            tail = phone.lstrip("+")[-8:]
-            take(base.filter(Q(phone__endswith=tail) | Q(household__phone__endswith=tail)))
-        return list(found.values())[:limit]
+        tail = phone_tail(text)
+        if tail and not found:
+            take(keyed(f"t:{tail}", limit))
+        return list(found.values())
     name = normalize(text)
-    if name:
-        take(base.filter(name_normalized__startswith=name).order_by("name_normalized"))
-        words = name.split()
-        swapped = " ".join(words[1:] + words[:1]) if len(words) > 1 else ""
-        if swapped:
-            take(base.filter(name_normalized__startswith=swapped).order_by("name_normalized"))
-        contains = base
-        for word in words:
-            contains = contains.filter(name_normalized__contains=word)
-        take(contains.order_by("name_normalized"))
-    return list(found.values())[:limit]
+    if not name:
+        return list(found.values())
+    take(base.filter(name_normalized__startswith=name).order_by("name_normalized")[:limit])
+    words = name.split()
+    if len(words) > 1 and len(found) < limit:
+        swapped = " ".join(words[1:] + words[:1])
+        take(base.filter(name_normalized__startswith=swapped).order_by("name_normalized")[:limit])
+    key = search_key_for_query(text)
+    if key and len(found) < limit:
+        alike = [p for p in keyed(key, 10 * limit) if p.pk not in found]
+        alike.sort(key=lambda p: -_likeness(name, p.name_normalized, jaro_winkler))
+        take(alike)
+    return list(found.values())
+
+
+def _likeness(typed: str, stored: str, similarity) -> float:
+    """How close a stored name is to the typed one, in either word order."""
+    words = typed.split()
+    swapped = " ".join(words[1:] + words[:1])
+    head = stored[: len(typed) + 2]
+    return max(similarity(typed, head), similarity(swapped, head), similarity(typed, stored))

@@ -46,6 +46,7 @@ PENDING, ACTIVE, SUSPENDED, WITHDRAWN, DECEASED, EXCLUDED = (
     "excluded",
 )
 STATUSES = (PENDING, ACTIVE, SUSPENDED, WITHDRAWN, DECEASED, EXCLUDED)
+ENDED = (WITHDRAWN, DECEASED, EXCLUDED)  # a membership that no longer covers anyone
 
 # Free adhesion: a member may withdraw at any time, and a withdrawn member may join again.
 # Death is final; an exclusion is lifted only by a new adhesion decided by the board (pending).
@@ -136,3 +137,42 @@ def ages_out(facts: PersonFacts, on: date, age_limit: int | None) -> bool:
         return False
     age = age_on(facts, on)
     return age is not None and age >= age_limit
+
+
+# --- Household life ---------------------------------------------------------------------------
+HEAD, SPOUSE, CHILD, PARENT, OTHER = "head", "spouse", "child", "parent", "other"
+
+
+def relationship_to_new_head(new_head_was: str, member_was: str) -> str:
+    """A member's relationship to the household's new head, from both relationships to the
+    former head. Several spouses are common: when one spouse becomes head, the co-spouses
+    become other relatives and the children stay children; when a child becomes head, the
+    spouses become parents and the other children siblings (other relatives)."""
+    if member_was == HEAD:
+        # The former head, still in the household, under a spouse or a child as new head.
+        return {SPOUSE: SPOUSE, CHILD: PARENT}.get(new_head_was, OTHER)
+    if new_head_was == SPOUSE:
+        return CHILD if member_was == CHILD else OTHER
+    if new_head_was == CHILD:
+        return PARENT if member_was == SPOUSE else OTHER
+    return OTHER
+
+
+def withdrawal_error(whole_household: bool, others_staying: int) -> str | None:
+    """Under the statute rule "the whole household enrols", members do not withdraw one by
+    one while others stay: the household withdraws together (or the person first leaves it)."""
+    if whole_household and others_staying > 0:
+        return "household.whole_household_withdraws_together"
+    return None
+
+
+def split_errors(moving_relationships: list[str], new_head_index: int, staying: int) -> list[str]:
+    """A split moves some members into a new household with one of them as its head."""
+    errors = []
+    if not moving_relationships:
+        errors.append("household.split_nobody")
+    elif not 0 <= new_head_index < len(moving_relationships):
+        errors.append("household.no_head")
+    if HEAD in moving_relationships and staying:
+        errors.append("household.split_moves_the_head")
+    return errors
