@@ -22,6 +22,8 @@ from mutuelle.lib.names import (
     phonetic_key,
     phonetic_keys,
     score,
+    search_key_for_query,
+    search_keys,
 )
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "duplicate_pairs.csv"
@@ -601,3 +603,17 @@ KNOWN_LIMITS = [
 @pytest.mark.parametrize("a,b", KNOWN_LIMITS)
 def test_known_limits(a, b):
     assert not is_duplicate(a, b)[0]
+
+
+@given(
+    st.permutations(["Mamadou", "Lamine", "Diop"]),
+    st.sampled_from(["Mouhamadou", "Mamadu", "MAMADOU", "Mamadou"]),
+)
+def test_a_name_typed_in_any_order_or_spelling_finds_its_search_key(order, spelling):
+    typed = " ".join(spelling if part == "Mamadou" else part for part in order[:2])
+    assert search_key_for_query(typed) in search_keys("Mamadou Lamine", "Diop")
+
+
+def test_search_keys_of_names_that_sound_apart_differ():
+    assert search_key_for_query("Fatou Diop") not in search_keys("Fatou", "Diouf")
+    assert search_key_for_query("") is None

@@ -92,3 +92,34 @@ def test_children_age_out_at_the_mutuals_limit():
     assert rules.ages_out(child, date(2026, 11, 25), 21)
     assert not rules.ages_out(child, date(2040, 1, 1), None)
     assert not rules.ages_out(PersonFacts("spouse", birth_year=1950), TODAY, 21)
+
+
+# --- Household life ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "new_head, member, expected",
+    [
+        ("spouse", "spouse", "other"),  # a co-spouse
+        ("spouse", "child", "child"),
+        ("spouse", "head", "spouse"),
+        ("spouse", "parent", "other"),
+        ("child", "spouse", "parent"),
+        ("child", "child", "other"),  # a sibling
+        ("child", "head", "parent"),
+        ("other", "child", "other"),
+    ],
+)
+def test_relationships_follow_the_new_head(new_head, member, expected):
+    assert rules.relationship_to_new_head(new_head, member) == expected
+
+
+def test_the_whole_household_statute_refuses_partial_withdrawals_only():
+    assert rules.withdrawal_error(False, 3) is None
+    assert rules.withdrawal_error(True, 0) is None
+    assert rules.withdrawal_error(True, 2) == "household.whole_household_withdraws_together"
+
+
+def test_split_checks():
+    assert rules.split_errors([], -1, 3) == ["household.split_nobody"]
+    assert rules.split_errors(["child", "spouse"], 0, 3) == []
+    assert rules.split_errors(["head"], 0, 2) == ["household.split_moves_the_head"]
+    assert rules.split_errors(["child"], -1, 2) == ["household.no_head"]
