@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutuelle.core import audit
 from mutuelle.core.models import Organization
-from mutuelle.core.permissions import require
+from mutuelle.core.permissions import can, require
 from mutuelle.core.roles import Perm
 from mutuelle.lib.names import normalize
 
@@ -601,9 +601,12 @@ def decide_pair(actor, pair: DuplicatePair, decision: str, keep: Person | None =
     the kept record and stops matching)."""
     pair = DuplicatePair.unscoped.select_for_update().get(pk=pair.pk)
     if actor is not None:
-        require(actor, Perm.ENROL_MEMBERS, pair.organization)
-        if decision != Decision.DISTINCT:
-            require(actor, Perm.ENROL_MEMBERS, pair.other_organization)
+        # "Not the same person" is either mutual's call; the rest needs both records' rights.
+        sides = [
+            can(actor, Perm.ENROL_MEMBERS, o) for o in (pair.organization, pair.other_organization)
+        ]
+        if not (any(sides) if decision == Decision.DISTINCT else all(sides)):
+            raise PermissionDenied(Perm.ENROL_MEMBERS)
     if pair.decision != Decision.OPEN:
         raise reason_error("duplicate.already_decided")
     if decision == Decision.MERGED:

@@ -8,7 +8,7 @@ class MembersConfig(AppConfig):
     verbose_name = _("Member register")
 
     def ready(self) -> None:
-        from . import imports  # noqa: F401  (registers the households importer)
-        from . import jobs
+        # The households importer and the register's job kinds register themselves.
+        from . import imports, jobs  # noqa: F401
 
         jobs.declare_periodic()

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from mutuelle.core.models import Organization, Place
 from mutuelle.lib.phone import normalize_phone
 
-from .models import AbilityCategory, IdDocument, Relationship, Sex, Status
+from .models import AbilityCategory, IdDocument, RegisterSettings, Relationship, Sex, Status
 
 
 class HouseholdForm(forms.Form):
@@ -22,10 +22,17 @@ class HouseholdForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+    all_members_listed = forms.BooleanField(
+        label=_("Every member of the household is listed (the statutes enrol whole households)"),
+        required=False,
+    )
 
     def __init__(self, *args, mutuals=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mutual"].queryset = mutuals
+        whole = RegisterSettings.unscoped.filter(organization__in=mutuals, whole_household=True)
+        if mutuals is None or not whole.exists():
+            del self.fields["all_members_listed"]
         if mutuals is not None and mutuals.count() == 1:
             self.fields["mutual"].initial = mutuals.first()
             self.fields["mutual"].widget = forms.HiddenInput()

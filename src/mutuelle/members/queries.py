@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from mutuelle.core.roles import Perm
 from mutuelle.core.scoping import get_for_user, scope
@@ -22,6 +22,14 @@ def household_list(user, *, place_id=None, status=None) -> QuerySet[Household]:
     if status:
         qs = qs.filter(persons__memberships__status=status).distinct()
     return qs.order_by("-created_at")
+
+
+def register_places(user) -> QuerySet:
+    """The villages and places where the user's register has households (the search filter)."""
+    from mutuelle.core.models import Place
+
+    ids = households(user).exclude(place=None).values("place_id")
+    return Place.unscoped.filter(pk__in=ids).order_by("name")
 
 
 def household_detail(user, uuid) -> Household:
@@ -134,3 +142,75 @@ def _likeness(typed: str, stored: str, similarity) -> float:
     swapped = " ".join(words[1:] + words[:1])
     head = stored[: len(typed) + 2]
     return max(similarity(typed, head), similarity(swapped, head), similarity(typed, stored))
+
+
+def duplicate_pairs(user, decision: str = "open") -> QuerySet:
+    """Suspect pairs of which at least one person is in the user's register scope."""
+    from .models import DuplicatePair
+
+    qs = DuplicatePair.unscoped.filter(decision=decision)
+    mine = scope(qs, user, Perm.VIEW_REGISTER).values("pk")
+    theirs = scope(qs, user, Perm.VIEW_REGISTER, field="other_organization").values("pk")
+    return (
+        DuplicatePair.unscoped.filter(Q(pk__in=mine) | Q(pk__in=theirs))
+        .select_related(
+            "first__household",
+            "second__household",
+            "organization",
+            "other_organization",
+            "decided_by",
+        )
+        .prefetch_related("first__memberships", "second__memberships")
+        .order_by("-found_at", "pk")
+    )
+
+
+def duplicate_pair(user, pair_id: int):
+    """An open pair the user may see, or Http404."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from django.http import Http404
+
+    try:
+        return duplicate_pairs(user).get(pk=pair_id)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+def pair_view(user, pair) -> dict:
+    """What the user may see of each side: the record when it is in their register scope,
+    otherwise only its mutual and whom to contact there."""
+    from mutuelle.core.permissions import can
+
+    sides = []
+    for person, mutual in ((pair.first, pair.organization), (pair.second, pair.other_organization)):
+        visible = can(user, Perm.VIEW_REGISTER, mutual)
+        sides.append({"person": person if visible else None, "mutual": mutual})
+    can_merge = pair.organization_id == pair.other_organization_id and can(
+        user, Perm.ENROL_MEMBERS, pair.organization
+    )
+    can_confirm = all(side["person"] is not None for side in sides) and can(
+        user, Perm.ENROL_MEMBERS, pair.other_organization
+    )
+    return {
+        "pair": pair,
+        "sides": sides,
+        "can_decide": can(user, Perm.ENROL_MEMBERS, pair.organization)
+        or can(user, Perm.ENROL_MEMBERS, pair.other_organization),
+        "can_merge": can_merge,
+        "can_confirm": can_confirm and not can_merge,
+    }
+
+
+def transfer_targets(user, household: Household) -> list:
+    """The union's other mutuals the user may enrol in (union staff): where a household of
+    theirs may move."""
+    from mutuelle.core.models import Organization
+    from mutuelle.core.permissions import can
+
+    parent = household.organization.parent
+    if parent is None or parent.kind != "union":
+        return []
+    sisters = Organization.unscoped.filter(parent=parent, kind="mutual").exclude(
+        pk=household.organization_id
+    )
+    return [m for m in sisters.order_by("name") if can(user, Perm.ENROL_MEMBERS, m)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import households
+from .views import duplicates, households, life
 
 urlpatterns = [
     path("", households.household_list, name="household_list"),
@@ -15,6 +15,11 @@ urlpatterns = [
         households.household_withdraw,
         name="household_withdraw",
     ),
+    path("<uuid:household_uuid>/split/", life.household_split, name="household_split"),
+    path("<uuid:household_uuid>/transfer/", life.household_transfer, name="household_transfer"),
+    path("duplicates/", duplicates.duplicate_list, name="duplicate_list"),
+    path("duplicates/scan/", duplicates.duplicate_scan, name="duplicate_scan"),
+    path("duplicates/<int:pair_id>/decide/", duplicates.duplicate_decide, name="duplicate_decide"),
     path("persons/<uuid:person_uuid>/death/", households.person_death, name="person_death"),
     path(
         "memberships/<uuid:membership_uuid>/status/",

@@ -41,14 +41,16 @@ def _mutuals(user):
 @login_required
 def household_list(request):
     require(request.user, Perm.VIEW_REGISTER)
+    place = request.GET.get("place", "")
+    place_id = int(place) if place.isdigit() else None
     qs = queries.household_list(
         request.user,
-        place_id=request.GET.get("place") or None,
+        place_id=place_id,
         status=request.GET.get("status") or None,
     )
     found = []
     if q := request.GET.get("q", "").strip():
-        found = queries.search_persons(request.user, q)
+        found = queries.search_persons(request.user, q, place_id=place_id)
         qs = qs.filter(pk__in={p.household_id for p in found})
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(
@@ -59,6 +61,7 @@ def household_list(request):
             "q": q,
             "found": found,
             "statuses": Status.choices,
+            "places": queries.register_places(request.user),
             "can_enrol": _mutuals(request.user).exists(),
         },
     )
@@ -87,6 +90,9 @@ def household_detail(request, household_uuid):
             "history": queries.household_history(household),
             "today": timezone.localdate(),
             "reasons": STATUS_REASONS,
+            "living": [p for p in household.persons.all() if not p.date_of_death],
+            "relationships": [c for c in Relationship.choices if c[0] != "head"],
+            "transfer_targets": can_edit and queries.transfer_targets(request.user, household),
         },
     )
 
@@ -138,6 +144,7 @@ def household_enrol(request):
             ability_id=data["ability"].pk if data["ability"] else None,
             notes=data["notes"],
             confirmed_warnings=set(request.POST.getlist("confirm")),
+            all_members_listed=data.get("all_members_listed", False),
         )
         try:
             household = actions.enrol_household(
