@@ -86,6 +86,18 @@ RULES: dict[str, Rule] = {
     "membership_status": Rule(
         {"membership_uuid": "membership.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
     ),
+    "household_split": Rule(
+        {"household_uuid": "household.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "household_transfer": Rule(
+        {"household_uuid": "household.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "household_edit": Rule({"household_uuid": "household.uuid"}),
+    "person_edit": Rule({"person_uuid": "household.head.uuid"}),
+    "person_photo": Rule({"person_uuid": "household.head.uuid"}),
+    "duplicate_list": Rule(expect=OWN_LIST),
+    "duplicate_scan": Rule(expect=frozenset(DENIED | {NOT_ALLOWED})),
+    "duplicate_decide": Rule({"pair_id": "pair.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
     "notification_read": Rule(
         {"notification_uuid": "notification.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
     ),
@@ -123,6 +135,7 @@ class Others:
         )
         self.household = enrol(world.admin, world.mutual_b, SENTINEL)
         self.membership = self.household.head.memberships.get()
+        self.pair = plant_pair(self.household)
         self.importer = "places"
         self.fmt = "csv"
 
@@ -141,6 +154,11 @@ class Others:
             "children": self.mutual.children.count(),
             "persons": self.household.persons.count(),
             "status": self.membership.__class__.unscoped.get(pk=self.membership.pk).status,
+            "pair": self.pair.__class__.unscoped.get(pk=self.pair.pk).decision,
+            "scans": Job.unscoped.filter(kind="members.scan_duplicates").count(),
+            "households": self.household.__class__.unscoped.filter(
+                organization=self.mutual
+            ).count(),
         }
 
     def value(self, path: str):
@@ -205,6 +223,20 @@ def enrol(actor, mutual, family_name):
     ]
     return enrol_household(
         actor, mutual, NewHousehold(persons=persons, phone="+237670000000"), date(2026, 11, 24)
+    )
+
+
+def plant_pair(household):
+    """An open duplicate suspect pair inside the other tenant's mutual."""
+    from mutuelle.members.models import DuplicatePair
+
+    first, second = sorted(household.persons.all(), key=lambda p: p.pk)
+    return DuplicatePair.unscoped.create(
+        first=first,
+        second=second,
+        organization=household.organization,
+        other_organization=household.organization,
+        reasons="name",
     )
 
 

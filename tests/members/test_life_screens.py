@@ -142,3 +142,87 @@ def test_the_whole_household_statute_asks_for_confirmation_on_the_form(client, w
     assert not Household.unscoped.exists()
     client.post(reverse("household_enrol"), enrol_post(world, FAMILY[:2], all_members_listed="on"))
     assert Household.unscoped.count() == 1
+
+
+def jpeg_bytes(size=(2000, 3000), fmt="JPEG") -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, fmt)
+    return out.getvalue()
+
+
+def test_an_officer_corrects_a_person_adds_a_photo_and_search_follows(
+    client, world, tmp_path, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    household = enrolled(world)
+    moussa = Person.unscoped.get(given_names="Moussa")
+    client.force_login(world.enrolment)
+    photo = SimpleUploadedFile("p.png", jpeg_bytes(fmt="PNG"), content_type="image/png")
+    response = client.post(
+        reverse("person_edit", args=[moussa.uuid]),
+        {
+            "given_names": "Moustapha",
+            "family_name": "Diop",
+            "sex": "M",
+            "birth_date": "2012-07-14",
+            "photo": photo,
+        },
+    )
+    assert response.status_code == 302
+    moussa.refresh_from_db()
+    assert moussa.given_names == "Moustapha" and moussa.name_normalized == "moustapha diop"
+    from mutuelle.members import queries
+
+    assert queries.search_persons(world.enrolment, "Mustapha Diop")[0].pk == moussa.pk
+    served = client.get(reverse("person_photo", args=[moussa.uuid]))
+    from io import BytesIO
+
+    image = Image.open(BytesIO(b"".join(served.streaming_content)))
+    assert image.format == "JPEG" and image.width <= 480 and image.height <= 600
+    assert household.pk
+
+
+def test_a_file_that_is_not_a_photo_is_refused_and_changes_nothing(
+    client, world, tmp_path, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    enrolled(world)
+    moussa = Person.unscoped.get(given_names="Moussa")
+    client.force_login(world.enrolment)
+    bad = SimpleUploadedFile("p.jpg", b"not a picture", content_type="image/jpeg")
+    page = client.post(
+        reverse("person_edit", args=[moussa.uuid]),
+        {
+            "given_names": "Other",
+            "family_name": "Diop",
+            "sex": "M",
+            "birth_year": 2012,
+            "photo": bad,
+        },
+    )
+    assert page.status_code == 200
+    moussa.refresh_from_db()
+    assert moussa.given_names == "Moussa" and not moussa.photo
+
+
+def test_an_officer_corrects_the_household(client, world):
+    household = enrolled(world)
+    client.force_login(world.enrolment)
+    client.post(
+        reverse("household_edit", args=[household.uuid]),
+        {"address": "Quartier Médina", "phone": "77 555 44 33", "notes": ""},
+    )
+    household.refresh_from_db()
+    assert household.address == "Quartier Médina" and household.phone == "775554433"
+    from mutuelle.members import queries
+
+    assert queries.search_persons(world.enrolment, "+221 77 555 44 33")[0].pk == household.head_id

@@ -63,6 +63,7 @@ REASONS = {
     "household.transfer_outside_union": _(
         "A household moves only between mutuals of the same union."
     ),
+    "photo.unreadable": _("This file is not a photo we can read (JPEG, PNG, WebP...)."),
     "duplicate.already_decided": _("This pair has already been decided."),
     "duplicate.merge_across_mutuals": _(
         "Two mutuals' records are not merged: mark them as the same person and agree "
@@ -641,3 +642,75 @@ def _merge(actor, keep: Person, drop: Person) -> None:
     Household.unscoped.filter(head=drop).update(head=None)
     PersonKey.unscoped.filter(person=drop).delete()
     SearchKey.unscoped.filter(person=drop).delete()
+
+
+# --- Corrections -------------------------------------------------------------------------------
+HOUSEHOLD_FIELDS = ("place_id", "address", "phone", "ability_id", "notes")
+PERSON_FIELDS = (
+    "given_names",
+    "family_name",
+    "sex",
+    "birth_date",
+    "birth_year",
+    "id_document_type",
+    "id_document_number",
+    "phone",
+)
+
+
+@transaction.atomic
+def edit_household(actor, household: Household, **changes) -> Household:
+    """Correct a household's details (its history keeps the former values)."""
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, household.organization)
+    changed = [f for f in HOUSEHOLD_FIELDS if f in changes and getattr(household, f) != changes[f]]
+    for name in changed:
+        setattr(household, name, changes[name])
+    if changed:
+        household.save(update_fields=changed)
+        if "phone" in changed and household.head_id:
+            duplicates.reindex([Person.unscoped.get(pk=household.head_id)])
+        audit.record(
+            actor,
+            "household.edited",
+            household,
+            organization=household.organization,
+            fields=changed,
+        )
+    return household
+
+
+@transaction.atomic
+def edit_person(actor, person: Person, *, photo: bytes | None = None, **changes) -> Person:
+    """Correct a person's details, and their photo (resized to a portrait JPEG). Search and
+    duplicate keys follow the new names."""
+    from django.core.files.base import ContentFile
+
+    from mutuelle.lib.images import BadImage, portrait_jpeg
+
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, person.organization)
+    changed = [f for f in PERSON_FIELDS if f in changes and getattr(person, f) != changes[f]]
+    for name in changed:
+        setattr(person, name, changes[name])
+    if "birth_date" in changed and person.birth_date:
+        person.birth_year = person.birth_date.year
+        changed.append("birth_year")
+    if errors := rules.person_errors(person.facts(), timezone.localdate()):
+        raise reason_error(errors[0])
+    if photo is not None:
+        try:
+            jpeg = portrait_jpeg(photo)
+        except BadImage as exc:
+            raise reason_error("photo.unreadable", "photo") from exc
+        if person.photo:
+            person.photo.delete(save=False)
+        person.photo.save(f"{person.uuid}.jpg", ContentFile(jpeg), save=False)
+        changed.append("photo")
+    if not changed:
+        return person
+    person.name_normalized = normalize(f"{person.given_names} {person.family_name}")
+    person.save(update_fields=sorted({*changed, "name_normalized"}))
+    duplicates.reindex([person])
+    audit.record(actor, "person.edited", person, organization=person.organization, fields=changed)
+    return person

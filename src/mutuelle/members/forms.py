@@ -103,3 +103,52 @@ class DeathForm(forms.Form):
     date_of_death = forms.DateField(
         label=_("Date of death"), widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class HouseholdEditForm(forms.Form):
+    place = forms.ModelChoiceField(
+        label=_("Village or place"), queryset=Place.unscoped.none(), required=False
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Household phone"), max_length=32, required=False)
+    ability = forms.ModelChoiceField(
+        label=_("Ability to pay"), queryset=AbilityCategory.unscoped.none(), required=False
+    )
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, household, **kwargs):
+        mutual = household.organization
+        kwargs.setdefault(
+            "initial",
+            {
+                "place": household.place_id,
+                "address": household.address,
+                "phone": household.phone,
+                "ability": household.ability_id,
+                "notes": household.notes,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = Place.unscoped.filter(country=mutual.country).order_by(
+            "name"
+        )
+        self.fields["ability"].queryset = AbilityCategory.unscoped.filter(organization=mutual)
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data.get("phone") or "")
+
+
+class PersonEditForm(PersonForm):
+    """The person's details (the relationship changes through household-life actions)."""
+
+    photo = forms.FileField(
+        label=_("Photo (camera or file)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "user"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["relationship"]

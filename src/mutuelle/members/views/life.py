@@ -1,14 +1,21 @@
-"""Household life screens: split, transfer, edit. Thin: validate, call an action, redirect."""
+"""Household life screens: split, transfer, corrections, photos. Thin: validate, call an
+action, redirect."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mutuelle.core.permissions import require
+from mutuelle.core.roles import Perm
+from mutuelle.core.scoping import get_for_user
+
 from .. import actions, queries
+from ..forms import HouseholdEditForm, PersonEditForm
 from ..models import Person, Relationship
 from .households import _household_for_change, _report
 
@@ -73,3 +80,68 @@ def household_transfer(request, household_uuid):
         % {"mutual": target.name, "number": household.number},
     )
     return redirect("household_detail", household_uuid=household.uuid)
+
+
+@login_required
+def household_edit(request, household_uuid):
+    household = _household_for_change(request, household_uuid)
+    form = HouseholdEditForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actions.edit_household(
+            request.user,
+            household,
+            place_id=data["place"].pk if data["place"] else None,
+            address=data["address"],
+            phone=data["phone"],
+            ability_id=data["ability"].pk if data["ability"] else None,
+            notes=data["notes"],
+        )
+        messages.success(request, _("Household updated."))
+        return redirect("household_detail", household_uuid=household.uuid)
+    return render(request, "members/household_edit.html", {"household": household, "form": form})
+
+
+@login_required
+def person_edit(request, person_uuid):
+    person = get_for_user(
+        Person.unscoped.select_related("household", "organization"),
+        request.user,
+        Perm.VIEW_REGISTER,
+        uuid=person_uuid,
+    )
+    require(request.user, Perm.ENROL_MEMBERS, person.organization)
+    initial = {f: getattr(person, f) for f in actions.PERSON_FIELDS}
+    form = PersonEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data[f] for f in actions.PERSON_FIELDS}
+        upload = form.cleaned_data.get("photo")
+        try:
+            actions.edit_person(
+                request.user, person, photo=upload.read() if upload else None, **data
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Person updated."))
+            return redirect("household_detail", household_uuid=person.household.uuid)
+    return render(request, "members/person_edit.html", {"person": person, "form": form})
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def person_photo(request, person_uuid):
+    """A member's photo, for those who may see the register (never a public media URL)."""
+    person = get_for_user(Person.unscoped.all(), request.user, Perm.VIEW_REGISTER, uuid=person_uuid)
+    if not person.photo:
+        raise Http404
+    response = FileResponse(person.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

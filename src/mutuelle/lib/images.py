@@ -1,0 +1,34 @@
+"""Photos from phone cameras and files, made small: members' portraits are printed on cards
+and sent over slow links, so they are stored as modest JPEGs whatever arrives."""
+
+from io import BytesIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+PORTRAIT_BOX = (480, 600)  # enough for a 300 dpi card photo of 20 × 25 mm and a screen
+MAX_PIXELS = 50_000_000  # a 50-megapixel camera; larger is refused before decoding
+MAX_BYTES = 15 * 1024 * 1024
+
+
+class BadImage(ValueError):
+    """Not a picture we can read (or far too large)."""
+
+
+def portrait_jpeg(data: bytes, box: tuple[int, int] = PORTRAIT_BOX, quality: int = 82) -> bytes:
+    """The picture turned upright (camera orientation), in colour, within `box`, as JPEG."""
+    if not data or len(data) > MAX_BYTES:
+        raise BadImage("empty or too large")
+    try:
+        with Image.open(BytesIO(data)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise BadImage("too many pixels")
+            probe.verify()
+        with Image.open(BytesIO(data)) as img:
+            upright = ImageOps.exif_transpose(img)
+            rgb = upright.convert("RGB")
+            rgb.thumbnail(box, Image.Resampling.LANCZOS)
+            out = BytesIO()
+            rgb.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise BadImage(str(exc)) from exc
+    return out.getvalue()
