@@ -77,6 +77,11 @@ def test_the_demo_register_has_polygamous_withdrawn_and_deceased_members():
     )
     statuses = set(Membership.unscoped.values_list("status", flat=True))
     assert {"active", "withdrawn", "deceased"} <= statuses
+    from mutuelle.members.models import DuplicatePair, Person
+
+    suspects = DuplicatePair.unscoped.filter(decision="open").count()
+    assert 0 < suspects < 300, suspects  # a list an officer can work through
+    assert Person.unscoped.exclude(aged_out_on=None).filter(relationship="child").exists()
 
 
 def models_q(relationship):

@@ -2,6 +2,7 @@
 login per role. Realistic names from the field; loaded once (idempotent)."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from mutuelle.core import actions
 from mutuelle.core.models import Organization, Place, PlaceLevel, User
@@ -108,6 +109,24 @@ def _register(orgs: dict[str, Organization], places: dict[str, Place]) -> None:
         )
         villages = [p for p in places.values() if p.country == mutual.country and p.depth >= 3]
         generate_households(mutual, count, seed=2026, places=villages)
+    _register_life(orgs)
+
+
+def _register_life(orgs: dict[str, Organization]) -> None:
+    """What a register looks like after a while: children past the dependant age, one mutual
+    whose statutes enrol whole households, and the duplicate suspects a scan finds."""
+    from mutuelle.members import actions as members
+    from mutuelle.members import duplicates
+    from mutuelle.members.models import RegisterSettings
+
+    RegisterSettings.unscoped.update_or_create(
+        organization=orgs["MSAF"], defaults={"whole_household": True}
+    )
+    members.age_out_dependants(timezone.localdate())
+    for code in HOUSEHOLDS:
+        after: int | None = 0
+        while after is not None:
+            after, _found = duplicates.scan_chunk(orgs[code], after)
 
 
 def _places() -> dict[str, Place]:
