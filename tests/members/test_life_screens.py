@@ -226,3 +226,14 @@ def test_an_officer_corrects_the_household(client, world):
     from mutuelle.members import queries
 
     assert queries.search_persons(world.enrolment, "+221 77 555 44 33")[0].pk == household.head_id
+
+
+def test_a_number_with_a_mistyped_digit_is_explained(client, world):
+    household = enrolled(world)
+    number = household.head.memberships.get().number
+    wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
+    client.force_login(world.enrolment)
+    page = client.get(reverse("household_list"), {"q": wrong}, follow=True).content.decode()
+    assert "clé de contrôle" in page.lower() or "check digit" in page.lower()
+    found = client.get(reverse("household_list"), {"q": number.lower()}).context["found"]
+    assert [p.pk for p in found] == [household.head_id]

@@ -52,6 +52,9 @@ def household_list(request):
     if q := request.GET.get("q", "").strip():
         found = queries.search_persons(request.user, q, place_id=place_id)
         qs = qs.filter(pk__in={p.household_id for p in found})
+        if not found and rules.number_error(q) == "number.bad_check_digit":
+            # A membership number with a mistyped digit: say so rather than "nobody".
+            messages.warning(request, actions.REASONS["number.bad_check_digit"])
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(
         request,
