@@ -19,6 +19,7 @@ LOCALE = ROOT / "src" / "mutuelle" / "locale"
 # French strings allowed to equal their English source: names, codes, words French shares.
 ALLOWED = {
     "Mutuelle",
+    "Photo",
     "SMS",
     "Code",
     "Section",
