@@ -8,6 +8,7 @@ Everything a deployment changes comes from the environment:
     MUTUELLE_DEBUG          "1" for development
     MUTUELLE_ALLOWED_HOSTS  comma-separated
     MUTUELLE_BACKUP_DIR     default <var>/backups
+    MUTUELLE_CARD_VALIDITY_MONTHS  default 12 (membership cards)
     MUTUELLE_EMAIL_BACKEND, MUTUELLE_SMS_BACKEND  see docs/notifications.md
 """
 
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "mutuelle.core",
     "mutuelle.members",
+    "mutuelle.cards",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +241,8 @@ MUTUELLE_SMS_BACKEND = os.environ.get(
 MUTUELLE_OUTBOX_DIR = VAR_DIR / "outbox"
 MUTUELLE_BACKUP_DIR = Path(os.environ.get("MUTUELLE_BACKUP_DIR", VAR_DIR / "backups"))
 MUTUELLE_BACKUP_KEEP = int(os.environ.get("MUTUELLE_BACKUP_KEEP", "14"))
+# How long a membership card is valid (a mutual may choose otherwise: cards.CardDesign).
+MUTUELLE_CARD_VALIDITY_MONTHS = int(os.environ.get("MUTUELLE_CARD_VALIDITY_MONTHS", "12"))
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from mutuelle.cards.actions import issue_cards
+from mutuelle.cards.models import Card
 from mutuelle.core import jobs
 from mutuelle.core.imports import actions as import_actions
 from mutuelle.core.models import Notification, RoleGrant
@@ -101,6 +103,19 @@ RULES: dict[str, Rule] = {
     "notification_read": Rule(
         {"notification_uuid": "notification.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
     ),
+    "household_cards": Rule(
+        {"household_uuid": "household.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "household_cards_pdf": Rule(
+        {"household_uuid": "household.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "household_cards_print": Rule(
+        {"household_uuid": "household.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "card_revoke": Rule({"card_uuid": "card.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "card_reissue": Rule({"card_uuid": "card.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "village_cards": Rule(expect=OWN_LIST),
+    "card_public_keys": Rule(expect=frozenset({200, NOT_ALLOWED})),  # public keys, no tenant data
 }
 # Django admin is for platform administrators only: everyone else is sent to its login.
 ADMIN_RULE = Rule(expect=REDIRECTS)
@@ -135,6 +150,7 @@ class Others:
         )
         self.household = enrol(world.admin, world.mutual_b, SENTINEL)
         self.membership = self.household.head.memberships.get()
+        self.card = issue_cards(world.admin, [self.membership])[0]
         self.pair = plant_pair(self.household)
         self.importer = "places"
         self.fmt = "csv"
@@ -154,6 +170,7 @@ class Others:
             "children": self.mutual.children.count(),
             "persons": self.household.persons.count(),
             "status": self.membership.__class__.unscoped.get(pk=self.membership.pk).status,
+            "cards": list(Card.unscoped.filter(organization=self.mutual).values_list("status")),
             "pair": self.pair.__class__.unscoped.get(pk=self.pair.pk).decision,
             "scans": Job.unscoped.filter(kind="members.scan_duplicates").count(),
             "households": self.household.__class__.unscoped.filter(

@@ -1,0 +1,194 @@
+"""The one write path for cards: issue, revoke, reissue, rotate keys. Atomic, checked,
+audited."""
+
+import secrets
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mutuelle.core import audit
+from mutuelle.core.models import Organization
+from mutuelle.core.permissions import require
+from mutuelle.core.roles import Perm
+from mutuelle.members.models import Membership
+
+from . import keys, rules
+from .models import Card, CardDesign, CardStatus, RevokeReason, SigningKey
+
+REASONS = {
+    rules.MALFORMED: _("This is not a membership card's QR code."),
+    rules.UNKNOWN_KEY: _("The card was signed with a key this system does not know."),
+    rules.BAD_SIGNATURE: _("The signature is wrong: the card was altered or forged."),
+    rules.CARD_EXPIRED: _("The card has expired."),
+    rules.CARD_REVOKED: _("The card was revoked."),
+    "card.not_cardable": _("Only pending, active or suspended members get a card."),
+    "card.already_revoked": _("This card was already revoked."),
+}
+
+
+def reason_error(code: str) -> ValidationError:
+    return ValidationError(REASONS[code], code=code)
+
+
+def validity_months(mutual: Organization) -> int:
+    design = CardDesign.unscoped.filter(organization=mutual).first()
+    if design and design.validity_months:
+        return design.validity_months
+    return int(settings.MUTUELLE_CARD_VALIDITY_MONTHS)
+
+
+def _new_serials(count: int) -> list[str]:
+    serials: set[str] = set()
+    while len(serials) < count:
+        serials.add(rules.format_serial(secrets.token_bytes(7)))
+    taken = set(Card.unscoped.filter(serial__in=serials).values_list("serial", flat=True))
+    return list(serials - taken) + _new_serials(len(taken)) if taken else list(serials)
+
+
+def _actor(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _make_cards(actor, memberships: list[Membership], on: date, replaces: dict) -> list[Card]:
+    """New signed cards for memberships of one mutual (set-based: one key, one insert)."""
+    mutual = memberships[0].organization
+    key, private_raw = keys.signing_key_for(mutual)
+    expires_on = rules.expiry_date(on, validity_months(mutual))
+    cards = []
+    for membership, serial in zip(memberships, _new_serials(len(memberships)), strict=True):
+        claims = rules.Claims(membership.number, serial, expires_on, key.key_id)
+        cards.append(
+            Card(
+                organization=mutual,
+                membership=membership,
+                serial=serial,
+                issued_on=on,
+                expires_on=expires_on,
+                key_id=key.key_id,
+                payload=rules.sign(claims, private_raw),
+                replaces=replaces.get(membership.pk),
+                issued_by=_actor(actor),
+            )
+        )
+    return Card.unscoped.bulk_create(cards)
+
+
+def _revoke_rows(card_ids: list[int], reason: str) -> int:
+    return Card.unscoped.filter(pk__in=card_ids, status=CardStatus.ISSUED).update(
+        status=CardStatus.REVOKED, revoked_at=timezone.now(), revoke_reason=reason
+    )
+
+
+@transaction.atomic
+def issue_cards(
+    actor,
+    memberships: Iterable[Membership],
+    *,
+    on: date | None = None,
+    reissue: bool = False,
+    reason: str = RevokeReason.OTHER,
+) -> list[Card]:
+    """The current card of each membership, in the order given, issuing those missing.
+
+    Idempotent: a membership's issued, unexpired card is reused, unless `reissue` asks for a
+    new one (the old card is then revoked with `reason`). An expired card is replaced (revoked
+    as "renewed"). Members who may not hold a card (withdrawn, deceased, excluded) are left out.
+    One audit row per mutual."""
+    on = on or timezone.localdate()
+    chosen = [m for m in memberships if m.status in rules.CARDABLE_STATUSES]
+    by_mutual: dict[int, list[Membership]] = {}
+    for m in chosen:
+        by_mutual.setdefault(m.organization_id, []).append(m)
+    mutuals = Organization.unscoped.in_bulk(list(by_mutual))
+    if actor is not None:
+        for mutual in mutuals.values():
+            require(actor, Perm.ENROL_MEMBERS, mutual)
+    current = {
+        c.membership_id: c
+        for c in Card.unscoped.select_for_update().filter(
+            membership__in=[m.pk for m in chosen], status=CardStatus.ISSUED
+        )
+    }
+    result: dict[int, Card] = {}
+    for mutual_id, group in by_mutual.items():
+        for m in group:
+            m.organization = mutuals[mutual_id]
+        stale = [
+            m
+            for m in group
+            if reissue
+            or rules.needs_new_card(
+                m.pk in current, getattr(current.get(m.pk), "expires_on", None), on
+            )
+        ]
+        for m in group:
+            if m not in stale:
+                result[m.pk] = current[m.pk]
+        if not stale:
+            continue
+        replaced = {m.pk: current[m.pk] for m in stale if m.pk in current}
+        expired = [c.pk for c in replaced.values() if c.expires_on < on]
+        _revoke_rows(expired, RevokeReason.RENEWED)
+        _revoke_rows([c.pk for c in replaced.values() if c.pk not in expired], reason)
+        for card in _make_cards(actor, stale, on, replaced):
+            result[card.membership_id] = card
+        audit.record(
+            actor,
+            "cards.issued",
+            None,
+            organization=mutuals[mutual_id],
+            issued=len(stale),
+            reused=len(group) - len(stale),
+            revoked=len(replaced),
+        )
+    return [result[m.pk] for m in chosen]
+
+
+@transaction.atomic
+def revoke_card(actor, card: Card, reason: str = RevokeReason.OTHER) -> Card:
+    """Revoke one card (lost, stolen...), conditionally: a card is revoked once."""
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, card.organization)
+    if reason not in RevokeReason.values:
+        raise ValueError(reason)
+    if _revoke_rows([card.pk], reason) != 1:
+        raise reason_error("card.already_revoked")
+    audit.record(actor, "card.revoked", card, organization=card.organization, reason=reason)
+    card.refresh_from_db()
+    return card
+
+
+@transaction.atomic
+def reissue_card(
+    actor, card: Card, reason: str = RevokeReason.OTHER, on: date | None = None
+) -> Card:
+    """A new card for the same membership (new serial), revoking `card` if it is still
+    issued. Reissuing from an already revoked card replaces the membership's current card
+    when there is one."""
+    if actor is not None:
+        require(actor, Perm.ENROL_MEMBERS, card.organization)
+    membership = Membership.unscoped.select_related("organization").get(pk=card.membership_id)
+    if membership.status not in rules.CARDABLE_STATUSES:
+        raise reason_error("card.not_cardable")
+    (new,) = issue_cards(actor, [membership], on=on, reissue=True, reason=reason)
+    if new.replaces_id is None:
+        Card.unscoped.filter(pk=new.pk).update(replaces=card)
+        new.replaces = card
+    audit.record(actor, "card.reissued", new, organization=card.organization, old=card.serial)
+    return new
+
+
+@transaction.atomic
+def rotate_key(actor, organization: Organization) -> SigningKey:
+    """A new signing key for `organization`; the old one retires but still verifies."""
+    if actor is not None:
+        require(actor, Perm.MANAGE_ORGANIZATIONS, organization)
+    Organization.unscoped.select_for_update().get(pk=organization.pk)
+    key = keys.create_key(organization)
+    audit.record(actor, "cards.key_rotated", None, organization=organization, key_id=key.key_id)
+    return key
