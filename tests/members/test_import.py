@@ -50,7 +50,7 @@ def upload(client, world, lines):
 
 
 def commit(client, job):
-    url = client.post(reverse("import_commit", args=[job.uuid])).url
+    url = client.post(reverse("import_commit", args=[job.uuid]), {"warnings_read": "1"}).url
     done = Job.unscoped.get(uuid=url.rstrip("/").split("/")[-1])
     jobs.run(done.pk)
     done.refresh_from_db()
@@ -86,6 +86,13 @@ def test_a_register_with_bad_rows_imports_nothing_then_imports_once(client, worl
     assert Person.unscoped.get(given_names="Aïssatou").relationship == "spouse"
     assert Membership.unscoped.count() == 5
 
-    again = commit(client, upload(client, world, GOOD))
+    repeated = upload(client, world, GOOD)
+    assert repeated.result["ready"] and repeated.result["rows_with_warnings"] == 5
+    report = client.get(reverse("import_report", args=[repeated.uuid])).content.decode()
+    assert "KM-001" in report and "KM-002" in report  # each row: already imported
+    # Warnings must be read: a commit without saying so is refused and starts nothing.
+    client.post(reverse("import_commit", args=[repeated.uuid]))
+    assert not Job.unscoped.filter(params__check_job=repeated.pk).exists()
+    again = commit(client, repeated)
     assert again.result == {"created": 0, "updated": 0, "unchanged": 5}
     assert Person.unscoped.count() == 5

@@ -1,8 +1,10 @@
 """Read and write the tables people bring from the field: CSV (UTF-8, UTF-8 with BOM or
 Windows-1252 from Excel; comma or semicolon) and XLSX."""
 
+import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
@@ -114,6 +116,81 @@ def read_table(data: bytes, filename: str) -> Table:
     if name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
         return read_csv(data)
     raise TableError("table.unknown_format", filename=filename)
+
+
+@dataclass
+class TableStream:
+    """A table read row by row: the whole file is never decoded or split at once."""
+
+    headers: list[str]
+    rows: Iterator[list[str]]  # data rows only, cells stripped; row i is line i + 2
+    encoding: str = ""
+    delimiter: str = ""
+    estimated_rows: int = 0  # for a progress bar: line breaks (CSV) or the sheet's dimension
+
+
+def _encoding(data: bytes) -> str:
+    """As `decode` decides, without holding a decoded copy of the whole file."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    step = 1 << 20
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(view[start : start + step], final=start + step >= len(data))
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("cp1252")  # rare files (Excel exports): a full decode is acceptable
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _csv_rows(reader) -> Iterator[list[str]]:
+    try:
+        for row in reader:
+            yield [c.strip() for c in row]
+    except csv.Error as exc:
+        raise TableError("table.bad_csv", detail=str(exc)) from exc
+
+
+def _xlsx_rows(rows) -> Iterator[list[str]]:
+    for row in rows:
+        yield [_cell(c).strip() for c in row]
+
+
+def iter_table(data: bytes, filename: str) -> TableStream:
+    """Like read_table, but rows come one at a time (large registers)."""
+    if len(data) > MAX_BYTES:
+        raise TableError("table.too_large", limit_mb=MAX_BYTES // (1024 * 1024))
+    if not data.strip():
+        raise TableError("table.empty")
+    name = filename.lower()
+    if name.endswith(".xlsx") or data[:2] == b"PK":
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise TableError("table.bad_xlsx", detail=type(exc).__name__) from exc
+        ws = wb.worksheets[0]
+        rows = _xlsx_rows(ws.iter_rows(values_only=True))
+        estimate, encoding, delimiter = max(0, (ws.max_row or 1) - 1), "xlsx", ""
+    elif name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
+        encoding = _encoding(data)
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        first = text.readline()
+        delimiter = sniff_delimiter(first)
+        text.seek(0)
+        rows = _csv_rows(csv.reader(text, delimiter=delimiter))
+        estimate = max(0, data.count(b"\n") - 1)
+    else:
+        raise TableError("table.unknown_format", filename=filename)
+    headers = next(rows, [])
+    if not any(headers):
+        raise TableError("table.no_header")
+    return TableStream(headers, rows, encoding, delimiter, estimate)
 
 
 def write_csv(headers: list[str], rows: list[list[object]], delimiter: str = ";") -> bytes:

@@ -5,6 +5,7 @@ bypass model history, so the event rows are ours to write)."""
 from dataclasses import dataclass, field
 from datetime import date
 
+from mutuelle.core import bulk
 from mutuelle.core.models import Organization
 from mutuelle.lib.names import normalize
 
@@ -84,22 +85,37 @@ def bulk_enrol(mutual: Organization, rows: list[HouseholdRow], batch: int = 2000
                     status_since=p.status_since or row.enrolled_on,
                 )
             )
-    for start in range(0, len(households), batch):
-        Household.unscoped.bulk_create(households[start : start + batch])
-    for person in persons:
-        assert person.household is not None
-        person.household_id = person.household.pk
-    for start in range(0, len(persons), batch):
-        Person.unscoped.bulk_create(persons[start : start + batch])
-    heads = {person.household_id: person for person in persons if person.relationship == "head"}
-    for h in households:
-        h.head = heads.get(h.pk)
-    Household.unscoped.bulk_update(households, ["head"], batch_size=batch)
+    if bulk.assign_ids(households) and bulk.assign_ids(persons):
+        # PostgreSQL: ids known before writing, so each household names its head at once
+        # (the foreign keys are checked at commit), and every table is written with COPY.
+        for person in persons:
+            owner = person.household
+            assert owner is not None
+            person.household_id = owner.pk
+            if person.relationship == "head":
+                owner.head_id = person.pk
+        bulk.insert(households)
+        bulk.insert(persons)
+        for m in memberships:
+            m.person_id = m.person.pk
+        bulk.insert(memberships)
+    else:
+        for start in range(0, len(households), batch):
+            Household.unscoped.bulk_create(households[start : start + batch])
+        for person in persons:
+            assert person.household is not None
+            person.household_id = person.household.pk
+        for start in range(0, len(persons), batch):
+            Person.unscoped.bulk_create(persons[start : start + batch])
+        heads = {p.household_id: p for p in persons if p.relationship == "head"}
+        for h in households:
+            h.head = heads.get(h.pk)
+        Household.unscoped.bulk_update(households, ["head"], batch_size=batch)
+        for m in memberships:
+            m.person_id = m.person.pk
+        for start in range(0, len(memberships), batch):
+            Membership.unscoped.bulk_create(memberships[start : start + batch])
     events = []
-    for m in memberships:
-        m.person_id = m.person.pk
-    for start in range(0, len(memberships), batch):
-        Membership.unscoped.bulk_create(memberships[start : start + batch])
     for m in memberships:
         events.append(
             StatusEvent(membership=m, to_status=rules.PENDING, on=m.enrolled_on, reason="enrolment")
@@ -124,7 +140,6 @@ def bulk_enrol(mutual: Organization, rows: list[HouseholdRow], batch: int = 2000
                     reason="imported",
                 )
             )
-    for start in range(0, len(events), batch):
-        StatusEvent.unscoped.bulk_create(events[start : start + batch])
+    bulk.insert(events, batch=batch)
     index_keys(persons)
     return len(persons)

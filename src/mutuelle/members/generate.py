@@ -253,3 +253,70 @@ def _plan(rng: random.Random, country: str, on: date) -> list[tuple]:
             (rng.choice(GIVEN_F[country]), family, "F", "parent", head_year - rng.randrange(18, 30))
         )
     return plan
+
+
+# --- A register as the field brings it (a spreadsheet), for import tests and benchmarks -----
+
+REGISTER_HEADERS = [
+    "Référence du ménage",
+    "Prénoms",
+    "Nom de famille",
+    "Sexe (F/M)",
+    "Lien avec le chef de ménage",
+    "Date de naissance",
+    "Année de naissance",
+    "Numéro de la pièce d'identité",
+    "Téléphone",
+    "Code du village",
+]
+_RELATIONSHIP_FR = {"head": "chef", "spouse": "épouse", "child": "enfant", "parent": "mère"}
+
+
+def register_rows(
+    count: int,
+    *,
+    seed: int = 1,
+    country: str = "SN",
+    prefix: str = "HH",
+    villages: list[str] | None = None,
+    on: date | None = None,
+):
+    """Rows (lists of text, REGISTER_HEADERS order) of `count` households, the same every time
+    for the same seed; streamed, so that a benchmark-size file is never held as rows. Some
+    persons carry two given names, a full date of birth, an identity document number."""
+    rng = random.Random(f"register:{country}:{seed}")  # noqa: S311  (reproducible data)
+    on = on or date(2026, 1, 15)
+    for n in range(1, count + 1):
+        ref = f"{prefix}-{n:06d}"
+        village = rng.choice(villages) if villages else ""
+        for given, family, sex, relationship, year in _plan(rng, country, on):
+            if rng.random() < 0.3:
+                pool = GIVEN_F if sex == "F" else GIVEN_M
+                second = rng.choice(pool[country])
+                if second != given:
+                    given = f"{given} {second}"
+            birth_date = birth_year = ""
+            if rng.random() < 0.4 and year < on.year:
+                birth_date = f"{rng.randrange(1, 29):02d}/{rng.randrange(1, 13):02d}/{year}"
+            else:
+                birth_year = str(year)
+            document = ""
+            if on.year - year >= 18 and rng.random() < 0.25:
+                document = f"{rng.randrange(1, 3)}{rng.randrange(10**11, 10**12)}"
+            phone = ""
+            if relationship == "head" and rng.random() < 0.7:
+                phone = (
+                    f"77 {rng.randrange(100, 999)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}"
+                )
+            yield [
+                ref,
+                given,
+                family,
+                sex,
+                _RELATIONSHIP_FR[relationship],
+                birth_date,
+                birth_year,
+                document,
+                phone,
+                village,
+            ]

@@ -1,21 +1,46 @@
 """Import a register from a spreadsheet: one row per person, grouped into households by the
-file's own household reference (idempotent: a household already imported is left as is)."""
+file's own household reference (idempotent: a household already imported is left as is).
 
+The check streams the file chunk by chunk and warns of duplicate suspects: each person is
+compared with the register of the mutual and of the union's other mutuals (blocking keys,
+one lookup per chunk; lib.names decides) and with the earlier rows of the file (their
+blocking keys kept in memory between chunks, rebuilt from the staged rows on resume)."""
+
+import functools
+import logging
 import re
-from collections import defaultdict
+import time
+from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import groupby
+from typing import Any
 
+from django.conf import settings
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutuelle.core.imports.base import Column, Importer, StagedRow, register
-from mutuelle.core.models import ImportRow, Place
+from mutuelle.core.models import ImportRow, Organization, Place
 from mutuelle.core.roles import Perm
+from mutuelle.lib.names import PersonName, blocking_keys, is_duplicate
 from mutuelle.lib.phone import normalize_phone
 
-from . import rules
+from . import duplicates, rules
 from .bulk import HouseholdRow, PersonRow, bulk_enrol
-from .models import Household
+from .models import Household, Membership, Person, PersonKey
+
+log = logging.getLogger("mutuelle.imports")
+
+# At most this many suspects are reported per row (a common name has many homonyms).
+MAX_SUSPECTS = 3
+# In-file duplicates: each blocking key keeps the first persons (of distinct identity) that
+# carry it; a later row is compared with them. Bounded memory whatever the file's size.
+REPS_PER_KEY = 2
+# Values per IN (...) lookup (SQLite limits the parameters of a query).
+IN_BATCH = 5000
+# Households written per bulk_enrol call during the apply (one transaction in all).
+APPLY_BATCH = 2000
 
 SEX = {
     "f": "F",
@@ -104,10 +129,113 @@ class HouseholdsImporter(Importer):
         Column("village_code", _("Village code"), max_length=32, example="SN-TH-TH-KM-01"),
     ]
 
+    streaming = True
+    chunk_size = 5000
+    apply_order = ("key", "line")
+
     def key(self, raw):
         return raw.get("household_ref", "").strip()
 
     def check(self, rows: list[StagedRow], job) -> None:
+        self.check_stream(rows, job, {})
+
+    def check_stream(self, rows: list[StagedRow], job, state: dict) -> None:
+        self._check_values(rows, job)
+        mutual = job.organization
+        if mutual is None or mutual.kind != "mutual":
+            return
+        existing = set(
+            Household.unscoped.filter(
+                organization=mutual, external_ref__in={r.key for r in rows}
+            ).values_list("external_ref", flat=True)
+        )
+        people: list[tuple[StagedRow, PersonName]] = []
+        for row in rows:
+            if row.key in existing:
+                row.values["existing"] = True
+                row.warn("household_ref", "household_already_imported", value=row.key)
+            elif (person := _person(row.values)) is not None:
+                people.append((row, person))
+        self._register_suspects(mutual, people)
+        reps = state.setdefault("reps", {})
+        for row, person in people:
+            match = _in_file(reps, row.line, person)
+            if match is not None:
+                line, other = match
+                row.warn("given_names", "person_duplicate_in_file", name=_name(other), line=line)
+
+    def replay(self, job, state: dict, checked: Iterator[tuple[int, dict[str, Any]]]) -> None:
+        reps = state.setdefault("reps", {})
+        for line, values in checked:
+            if values and not values.get("existing") and (person := _person(values)):
+                _in_file(reps, line, person)
+
+    def _register_suspects(self, mutual, people: list[tuple[StagedRow, PersonName]]) -> None:
+        """Warn of persons of the register (this mutual, the union's others) alike: the
+        chunk's blocking keys in a few IN queries, each candidate read once as a tuple."""
+        wanted = [[k[:64] for k in blocking_keys(*_fields(p))] for _, p in people]
+        all_keys = sorted({k for keys in wanted for k in keys})
+        scope = duplicates.search_scope(mutual)
+        by_key: dict[str, list[int]] = {}
+        for start in range(0, len(all_keys), IN_BATCH):
+            for key, person_id in PersonKey.unscoped.filter(
+                organization_id__in=scope, key__in=all_keys[start : start + IN_BATCH]
+            ).values_list("key", "person_id"):
+                by_key.setdefault(key, []).append(person_id)
+        if not by_key:
+            return
+        ids = sorted({pk for found in by_key.values() for pk in found})
+        others: dict[int, tuple[PersonName, int]] = {}
+        for start in range(0, len(ids), IN_BATCH):
+            for pk, given, family, sex, year, doc, org in Person.unscoped.filter(
+                pk__in=ids[start : start + IN_BATCH],
+                date_of_death__isnull=True,
+                merged_into__isnull=True,
+            ).values_list(
+                "pk",
+                "given_names",
+                "family_name",
+                "sex",
+                "birth_year",
+                "id_document_number",
+                "organization_id",
+            ):
+                others[pk] = (PersonName(given, family, sex, year, doc or None), org)
+        matches: list[tuple[StagedRow, list[int]]] = []
+        for (row, person), keys in zip(people, wanted, strict=True):
+            candidates = sorted({pk for k in keys for pk in by_key.get(k, ()) if pk in others})
+            found = [pk for pk in candidates if _same(person, others[pk][0])][:MAX_SUSPECTS]
+            if found:
+                matches.append((row, found))
+        if not matches:
+            return
+        mine = [pk for _, found in matches for pk in found if others[pk][1] == mutual.pk]
+        numbers: dict[int, str] = {}
+        for start in range(0, len(mine), IN_BATCH):
+            for person_id, number in (
+                Membership.unscoped.filter(person_id__in=mine[start : start + IN_BATCH])
+                .order_by("person_id", "-enrolled_on", "-pk")
+                .values_list("person_id", "number")
+            ):
+                numbers.setdefault(person_id, number)
+        names = dict(Organization.unscoped.filter(pk__in=scope).values_list("pk", "name"))
+        for row, found in matches:
+            reported: set[int] = set()  # one warning per other mutual
+            for pk in found:
+                other, org = others[pk]
+                if org == mutual.pk:
+                    row.warn(
+                        "given_names",
+                        "person_duplicate_in_register",
+                        name=_name(other),
+                        number=numbers.get(pk, "—"),
+                    )
+                elif org not in reported:
+                    # Another mutual's members are not this officer's to see: its name only.
+                    reported.add(org)
+                    row.warn("given_names", "person_duplicate_in_union", mutual=names[org])
+
+    def _check_values(self, rows: list[StagedRow], job) -> None:
         today = timezone.localdate()
         mutual = job.organization
         codes = {r.raw.get("village_code", "") for r in rows} - {""}
@@ -157,66 +285,145 @@ class HouseholdsImporter(Importer):
             }
 
     def check_all(self, job) -> None:
-        """Each household of the file has exactly one head."""
-        heads: dict[str, list[ImportRow]] = defaultdict(list)
-        members: dict[str, list[ImportRow]] = defaultdict(list)
-        rows = list(ImportRow.unscoped.filter(job=job).only("pk", "key", "values", "errors"))
-        for r in rows:
-            members[r.key].append(r)
-            if (r.values.get("clean") or {}).get("relationship") == "head":
-                heads[r.key].append(r)
-        flagged = []
-        for ref, group in members.items():
-            count = len(heads.get(ref, []))
-            if count != 1:
-                first = group[0]
-                code = "household_no_head" if count == 0 else "household_several_heads"
-                first.errors = [
-                    *first.errors,
-                    {"column": "relationship", "code": code, "params": {"value": ref}},
-                ]
-                flagged.append(first)
-        ImportRow.unscoped.bulk_update(flagged, ["errors"])
-
-    def apply(self, values, job) -> dict[str, int]:
-        mutual = job.organization
-        groups: dict[str, list[dict]] = defaultdict(list)
-        for v in values:
-            groups[v["ref"]].append(v)
-        existing = set(
-            Household.unscoped.filter(
-                organization=mutual, external_ref__in=list(groups)
-            ).values_list("external_ref", flat=True)
-        )
-        today = timezone.localdate()
-        rows, unchanged = [], 0
-        for ref, people in groups.items():
-            if ref in existing:
-                unchanged += len(people)
-                continue
-            head = next(p for p in people if p["relationship"] == "head")
-            rows.append(
-                HouseholdRow(
-                    persons=[
-                        PersonRow(
-                            given_names=p["given_names"],
-                            family_name=p["family_name"],
-                            sex=p["sex"],
-                            relationship=p["relationship"],
-                            birth_date=date.fromisoformat(p["birth_date"])
-                            if p["birth_date"]
-                            else None,
-                            birth_year=p["birth_year"],
-                            id_document_number=p["id_document_number"],
-                            phone=p["phone"],
-                        )
-                        for p in people
-                    ],
-                    enrolled_on=today,
-                    place_id=head["place_id"],
-                    phone=head["phone"],
-                    external_ref=ref,
-                )
+        """Each household of the file has exactly one head (one aggregate query: only the
+        households in fault are read)."""
+        flagged = list(
+            ImportRow.unscoped.filter(job=job)
+            .values("key")
+            .annotate(
+                heads=Count("pk", filter=Q(values__clean__relationship="head")),
+                first=Min("line"),
             )
-        created = bulk_enrol(mutual, rows)
+            .exclude(heads=1)
+            .values_list("key", "heads", "first")
+        )
+        rows = {
+            r.line: r
+            for r in ImportRow.unscoped.filter(job=job, line__in=[f[2] for f in flagged]).only(
+                "pk", "line", "errors"
+            )
+        }
+        for ref, heads, first in flagged:
+            row = rows[first]
+            code = "household_no_head" if heads == 0 else "household_several_heads"
+            row.errors = [
+                *row.errors,
+                {"column": "relationship", "code": code, "params": {"value": ref}},
+            ]
+        ImportRow.unscoped.bulk_update(list(rows.values()), ["errors"], batch_size=1000)
+
+    def apply(self, values: Iterable[dict[str, Any]], job) -> dict[str, int]:
+        """Households in batches (the values come ordered by household reference), all in the
+        caller's transaction: memory stays flat whatever the file's size."""
+        mutual = job.organization
+        today = timezone.localdate()
+        created = unchanged = households = 0
+        pause = settings.MUTUELLE_JOB_CHUNK_PAUSE
+        for batch in _batches(groupby(values, key=lambda v: v["ref"]), APPLY_BATCH):
+            existing = set(
+                Household.unscoped.filter(
+                    organization=mutual, external_ref__in=[ref for ref, _ in batch]
+                ).values_list("external_ref", flat=True)
+            )
+            rows = []
+            for ref, people in batch:
+                if ref in existing:
+                    unchanged += len(people)
+                else:
+                    rows.append(_household(ref, people, today))
+            created += bulk_enrol(mutual, rows)
+            households += len(rows)
+            log.info("import %s: %s households written", job.pk, households)
+            if pause:
+                time.sleep(pause)  # tests slow the apply down to kill a worker in its middle
         return {"created": created, "updated": 0, "unchanged": unchanged}
+
+
+def _batches(groups, size: int) -> Iterator[list[tuple[str, list[dict]]]]:
+    batch: list[tuple[str, list[dict]]] = []
+    for ref, people in groups:
+        batch.append((ref, list(people)))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _person(values: dict[str, Any]) -> PersonName | None:
+    """What duplicate detection reads of a checked row (None: too broken to compare)."""
+    if not values.get("given_names") or not values.get("family_name"):
+        return None
+    year = values.get("birth_year")
+    if year is None and values.get("birth_date"):
+        year = int(values["birth_date"][:4])
+    return PersonName(
+        values["given_names"],
+        values["family_name"],
+        values.get("sex"),
+        year,
+        values.get("id_document_number") or None,
+    )
+
+
+def _name(person: PersonName) -> str:
+    return f"{person.given_names} {person.family_name}"
+
+
+def _in_file(reps: dict, line: int, person: PersonName) -> tuple[int, PersonName] | None:
+    """The earliest earlier row of the file that looks like `person`, if any; otherwise the
+    person is remembered under each of its keys (up to REPS_PER_KEY persons per key)."""
+    keys = [k[:64] for k in blocking_keys(*_fields(person))]
+    candidates: dict[int, PersonName] = {}
+    for key in keys:
+        for other_line, other in reps.get(key, ()):
+            candidates[other_line] = other
+    for other_line in sorted(candidates):
+        if _same(person, candidates[other_line]):
+            return other_line, candidates[other_line]
+    for key in keys:
+        known = reps.get(key)
+        if known is None:
+            reps[key] = ((line, person),)
+        elif len(known) < REPS_PER_KEY:
+            reps[key] = (*known, (line, person))
+    return None
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _same(a: PersonName, b: PersonName) -> bool:
+    """is_duplicate, remembered: a register repeats the same names, years and pairs."""
+    return is_duplicate(a, b)[0]
+
+
+def _fields(person: PersonName) -> tuple:
+    return (
+        person.given_names,
+        person.family_name,
+        person.sex,
+        person.birth_year,
+        person.id_document,
+    )
+
+
+def _household(ref: str, people: list[dict], today: date) -> HouseholdRow:
+    head = next(p for p in people if p["relationship"] == "head")
+    return HouseholdRow(
+        persons=[
+            PersonRow(
+                given_names=p["given_names"],
+                family_name=p["family_name"],
+                sex=p["sex"],
+                relationship=p["relationship"],
+                birth_date=date.fromisoformat(p["birth_date"]) if p["birth_date"] else None,
+                birth_year=p["birth_year"],
+                id_document_number=p["id_document_number"],
+                phone=p["phone"],
+            )
+            for p in people
+        ],
+        enrolled_on=today,
+        place_id=head["place_id"],
+        phone=head["phone"],
+        external_ref=ref,
+    )

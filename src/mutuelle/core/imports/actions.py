@@ -30,8 +30,9 @@ def start_check(
 
 
 @transaction.atomic
-def start_commit(actor, check: Job) -> Job:
-    """Apply a clean dry run, once. A second request returns the first commit job."""
+def start_commit(actor, check: Job, *, warnings_read: bool = False) -> Job:
+    """Apply a clean dry run, once. A second request returns the first commit job. A dry run
+    with warnings (duplicate suspects...) is applied only by someone who says they read them."""
     require(actor, IMPORTERS[check.params["importer"]].perm, check.organization)
     locked = Job.unscoped.select_for_update().get(pk=check.pk)
     existing = (
@@ -46,6 +47,8 @@ def start_commit(actor, check: Job) -> Job:
         raise ValidationError(_("Only the person who checked the file can import it."))
     if locked.state != Job.State.SUCCEEDED or not (locked.result or {}).get("ready"):
         raise ValidationError(_("Only a check without errors can be imported."))
+    if (locked.result or {}).get("rows_with_warnings") and not warnings_read:
+        raise ValidationError(_("Confirm that you have read the warnings before importing."))
     commit = jobs.start(
         COMMIT, actor=actor, organization=locked.organization, params={"check_job": locked.pk}
     )

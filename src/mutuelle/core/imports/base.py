@@ -1,4 +1,5 @@
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -32,6 +33,17 @@ ROW_REASONS = {
     "parent_cycle": _("The chain of parents loops back on itself (through %(value)s)."),
     "parent_changed": _("This place exists under parent %(value)s; an import does not move it."),
     "missing_column": _("Column %(column)s is missing from the file."),
+    # Warnings: shown in the report, they do not block the import.
+    "person_duplicate_in_register": _(
+        "Looks like %(name)s, already a member of this mutual (number %(number)s)."
+    ),
+    "person_duplicate_in_union": _(
+        "A similar person is a member of %(mutual)s: check with them before importing."
+    ),
+    "person_duplicate_in_file": _("Looks like %(name)s on line %(line)s of this file."),
+    "household_already_imported": _(
+        "Household %(value)s was already imported: its rows will be left as they are."
+    ),
 }
 
 TABLE_REASONS = {
@@ -73,9 +85,14 @@ class StagedRow:
     key: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
 
     def error(self, column: str, code: str, **params) -> None:
         self.errors.append(RowError(column, code, params))
+
+    def warn(self, column: str, code: str, **params) -> None:
+        """Something the importer should look at; the row can still be imported."""
+        self.warnings.append(RowError(column, code, params))
 
 
 def fold(text: str) -> str:
@@ -91,6 +108,13 @@ class Importer:
     label: ClassVar[Any]
     perm: ClassVar[str] = Perm.RUN_IMPORTS
     columns: ClassVar[list[Column]]
+    # Large files: a streaming importer reads, checks and stages the file in one pass, chunk by
+    # chunk in file order, so `check_stream` sees the rows before the chunk only through its
+    # `state` (rebuilt by `replay` when a killed check resumes); `apply` then receives an
+    # iterator in `apply_order`. Others stage the whole file first, then check it in chunks.
+    streaming: ClassVar[bool] = False
+    chunk_size: ClassVar[int] = 1000
+    apply_order: ClassVar[tuple[str, ...]] = ("line",)
 
     def header_map(self, headers: list[str]) -> tuple[dict[int, str], list[RowError]]:
         """Which file column holds which key; errors for missing required columns."""
@@ -132,11 +156,20 @@ class Importer:
         """Fill `values` and `errors` for a chunk of rows. Set-based: one query per chunk."""
         raise NotImplementedError
 
+    def check_stream(self, rows: list[StagedRow], job, state: dict) -> None:
+        """A streaming importer's check of the next chunk; `state` carries what earlier chunks
+        left for later ones (kept in memory between chunks, rebuilt by `replay`)."""
+        self.check(rows, job)
+
+    def replay(self, job, state: dict, checked: Iterator[tuple[int, dict[str, Any]]]) -> None:
+        """Rebuild `state` from the (line, clean values) already checked, in file order."""
+
     def check_all(self, job) -> None:
         """Checks that need the whole file (after every chunk passed `check`); optional."""
 
-    def apply(self, values: list[dict[str, Any]], job) -> dict[str, int]:
-        """Write all checked rows (called once, inside one transaction). Return counts."""
+    def apply(self, values: Iterable[dict[str, Any]], job) -> dict[str, int]:
+        """Write all checked rows (called once, inside one transaction). Return counts.
+        A list, or for a streaming importer an iterator (read it once)."""
         raise NotImplementedError
 
 

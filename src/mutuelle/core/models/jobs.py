@@ -87,6 +87,9 @@ class ImportRow(models.Model):
     key = models.CharField(max_length=200, blank=True)  # the row's external identifier
     values = models.JSONField(default=dict)
     errors = models.JSONField(default=list)
+    # Warnings do not block the import (duplicate suspects, rows left as they are): the report
+    # lists them and whoever imports confirms having read them.
+    warnings = models.JSONField(default=list)
 
     unscoped = models.Manager()
 

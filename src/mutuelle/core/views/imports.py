@@ -1,9 +1,12 @@
+import csv
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -118,22 +121,39 @@ def column_labels(job) -> dict[str, str]:
     return {c.key: str(c.label) for c in IMPORTERS[job.params["importer"]].columns}
 
 
-def _report_rows(job):
-    labels = column_labels(job)
-    rows = ImportRow.unscoped.filter(job=job).exclude(errors=[]).order_by("line")
-    for row in rows.iterator():
-        for err in row.errors:
-            column = labels.get(err["column"], err["column"])
-            yield row.line, column, explain(err["code"], err["params"], labels)
+def _reported(job):
+    """Rows with an error or a warning, in file order."""
+    return (
+        ImportRow.unscoped.filter(job=job)
+        .filter(~Q(errors=[]) | ~Q(warnings=[]))
+        .order_by("line")
+        .only("line", "errors", "warnings")
+    )
+
+
+def _problems(rows, labels):
+    """(line, column, level, problem) for each error, then each warning, of each row."""
+    levels = ((_("Error"), "errors"), (_("Warning"), "warnings"))
+    for row in rows:
+        for level, attr in levels:
+            for item in getattr(row, attr):
+                column = labels.get(item["column"], item["column"])
+                yield row.line, column, level, explain(item["code"], item["params"], labels)
+
+
+class _Echo:
+    def write(self, value):
+        return value
 
 
 @login_required
 def import_report(request, job_uuid):
     job = _check_job(request.user, job_uuid)
-    errors = Paginator(list(_report_rows(job)) if job.is_finished else [], 100).get_page(
-        request.GET.get("page")
-    )
     labels = column_labels(job)
+    page = Paginator(
+        _reported(job) if job.is_finished else ImportRow.unscoped.none(), 100
+    ).get_page(request.GET.get("page"))
+    errors = list(_problems(page.object_list, labels))
     file_messages = [explain(m["code"], m["params"], labels) for m in job.messages]
     commit = Job.unscoped.filter(kind=COMMIT, params__check_job=job.pk).first()
     return render(
@@ -141,6 +161,7 @@ def import_report(request, job_uuid):
         "core/import_report.html",
         {
             "job": job,
+            "page": page,
             "errors": errors,
             "file_messages": file_messages,
             "commit": commit,
@@ -152,9 +173,17 @@ def import_report(request, job_uuid):
 @login_required
 def import_report_csv(request, job_uuid):
     job = _check_job(request.user, job_uuid)
-    headers = [str(_("Line")), str(_("Column")), str(_("Problem"))]
-    body = write_csv(headers, [list(r) for r in _report_rows(job)])
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    labels = column_labels(job)
+    headers = [str(_("Line")), str(_("Column")), str(_("Level")), str(_("Problem"))]
+    writer = csv.writer(_Echo(), delimiter=";")
+
+    def lines():
+        # Streamed: a register of 100,000 households may have many warnings.
+        yield "\ufeff" + writer.writerow(headers)
+        for line, column, level, problem in _problems(_reported(job).iterator(), labels):
+            yield writer.writerow([line, column, str(level), problem])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="report-{job.uuid}.csv"'
     return response
 
@@ -164,7 +193,9 @@ def import_report_csv(request, job_uuid):
 def import_commit(request, job_uuid):
     job = _check_job(request.user, job_uuid)
     try:
-        commit = import_actions.start_commit(request.user, job)
+        commit = import_actions.start_commit(
+            request.user, job, warnings_read=bool(request.POST.get("warnings_read"))
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("import_report", job_uuid=job.uuid)

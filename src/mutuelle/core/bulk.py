@@ -1,0 +1,100 @@
+"""Write many rows fast, set-based: COPY on PostgreSQL, bulk_create elsewhere.
+
+On PostgreSQL the ids are taken from the table's sequence before the rows are written, so that
+rows referring to each other (a household and its head) can be linked before either exists;
+foreign keys are checked at commit (Django creates them deferrable). COPY bypasses model
+history and signals, like bulk_create: the bulk paths write their own event rows."""
+
+from collections.abc import Sequence
+
+from django.db import connection, models
+from django.db.models.fields.files import FileField
+
+BATCH = 5000
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def assign_ids(objs: Sequence[models.Model]) -> bool:
+    """Give ids to new rows before writing them (PostgreSQL: one query). False elsewhere."""
+    if not is_postgres():
+        return False
+    new = [o for o in objs if o.pk is None]
+    if not new:
+        return True
+    opts = new[0]._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, opts.pk.column, len(new)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(new, ids, strict=True):
+        obj.pk = pk
+    return True
+
+
+def insert(objs: Sequence[models.Model], batch: int = BATCH) -> None:
+    """Insert new model instances (their defaults already set by the constructor)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if not is_postgres():
+        model._base_manager.bulk_create(objs, batch_size=batch)
+        return
+    assign_ids(objs)
+    fields = list(model._meta.concrete_fields)
+    getters = []
+    for f in fields:
+        if isinstance(f, models.JSONField):
+            getters.append(_json_getter(f))
+        elif isinstance(f, FileField):
+            getters.append(_file_getter(f))
+        elif f.is_relation:
+            getters.append(_fk_getter(f))
+        else:
+            getters.append(_plain_getter(f))
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objs:
+            copy.write_row([get(obj) for get in getters])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _plain_getter(field):
+    attname = field.attname
+    return lambda obj: getattr(obj, attname)
+
+
+def _fk_getter(field):
+    attname, name = field.attname, field.name
+
+    def get(obj):
+        value = getattr(obj, attname)
+        if value is None and field.is_cached(obj):
+            related = getattr(obj, name)
+            value = related.pk if related is not None else None
+            setattr(obj, attname, value)
+        return value
+
+    return get
+
+
+def _json_getter(field):
+    from psycopg.types.json import Jsonb
+
+    attname = field.attname
+    return lambda obj: Jsonb(getattr(obj, attname))
+
+
+def _file_getter(field):
+    attname = field.attname
+    return lambda obj: str(getattr(obj, attname) or "")
