@@ -266,11 +266,16 @@ def change_status(
     current = Membership.unscoped.select_for_update().get(pk=membership.pk)
     if code := rules.transition_error(current.status, to, on, current.status_since):
         raise reason_error(code)
-    if to == rules.WITHDRAWN and not household_wide and _whole_household(current.organization_id):
+    household_id = current.person.household_id
+    if (
+        to == rules.WITHDRAWN
+        and not household_wide
+        and household_id is not None
+        and _whole_household(current.organization_id)
+    ):
         others = (
             Membership.unscoped.filter(
-                organization_id=current.organization_id,
-                person__household_id=current.person.household_id,
+                organization_id=current.organization_id, person__household_id=household_id
             )
             .exclude(pk=current.pk)
             .exclude(status__in=rules.ENDED)
@@ -567,6 +572,8 @@ def age_out_dependants(on: date) -> int:
         .distinct()
     )
     for limit in limits:
+        if limit is None:
+            continue
         mutuals = RegisterSettings.unscoped.filter(dependant_age_limit=limit).values(
             "organization_id"
         )
