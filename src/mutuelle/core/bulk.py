@@ -5,7 +5,9 @@ rows referring to each other (a household and its head) can be linked before eit
 foreign keys are checked at commit (Django creates them deferrable). COPY bypasses model
 history and signals, like bulk_create: the bulk paths write their own event rows."""
 
+import uuid
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from django.db import connection, models
 from django.db.models.fields.files import FileField
@@ -98,3 +100,69 @@ def _json_getter(field):
 def _file_getter(field):
     attname = field.attname
     return lambda obj: str(getattr(obj, attname) or "")
+
+
+# --- Plain rows: no model instances at all (the register's bulk paths) ------------------------
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Ids for `count` rows about to be written, so that rows can refer to each other before
+    they exist. PostgreSQL: from the table's sequence. SQLite: after the largest id ever given;
+    the caller's transaction holds SQLite's single write lock (IMMEDIATE), so no other writer
+    can take the same ids."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608
+        top = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        first = max(top, row[0] if row else 0) + 1
+    return list(range(first, first + count))
+
+
+def copy_rows(model: type[models.Model], columns: Sequence[str], rows, batch: int = BATCH) -> int:
+    """Write plain tuples (values in `columns` order) into the model's table: COPY on
+    PostgreSQL, executemany elsewhere. Returns the number of rows written."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    written = 0
+    with connection.cursor() as cursor:
+        if is_postgres():
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            return written
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+        chunk: list = []
+        for row in rows:
+            chunk.append([_sqlite_value(v) for v in row])
+            if len(chunk) >= batch:
+                cursor.executemany(sql, chunk)
+                written += len(chunk)
+                chunk = []
+        if chunk:
+            cursor.executemany(sql, chunk)
+            written += len(chunk)
+    return written
+
+
+def _sqlite_value(value):
+    """Values as Django stores them in SQLite (UUIDs as hex, dates and times as text)."""
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,9 +1,14 @@
-"""Set-based enrolment: many households written with bulk_create, for imports and generated
+"""Set-based enrolment: many households written as plain rows, for imports and generated
 data. Numbers are reserved in one call; the status history is written alongside (bulk writes
 bypass model history, so the event rows are ours to write)."""
 
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
 
 from mutuelle.core import bulk
 from mutuelle.core.models import Organization
@@ -11,7 +16,7 @@ from mutuelle.lib.names import normalize
 
 from . import rules
 from .actions import allocate_serials
-from .duplicates import index_keys
+from .duplicates import KeyedPerson, write_keys
 from .models import Household, Membership, Person, StatusEvent
 
 
@@ -42,104 +47,172 @@ class HouseholdRow:
     extra: dict = field(default_factory=dict)
 
 
+HOUSEHOLD_COLUMNS = [
+    "id",
+    "uuid",
+    "organization_id",
+    "number",
+    "head_id",
+    "place_id",
+    "address",
+    "phone",
+    "ability_id",
+    "agent_id",
+    "notes",
+    "external_ref",
+    "created_at",
+]
+PERSON_COLUMNS = [
+    "id",
+    "uuid",
+    "organization_id",
+    "household_id",
+    "given_names",
+    "family_name",
+    "sex",
+    "birth_date",
+    "birth_year",
+    "relationship",
+    "id_document_type",
+    "id_document_number",
+    "phone",
+    "photo",
+    "date_of_death",
+    "name_normalized",
+    "created_at",
+]
+MEMBERSHIP_COLUMNS = [
+    "id",
+    "uuid",
+    "organization_id",
+    "person_id",
+    "number",
+    "enrolled_on",
+    "waiting_from",
+    "status",
+    "status_since",
+]
+EVENT_COLUMNS = ["membership_id", "from_status", "to_status", "on", "reason", "note", "at"]
+
+
+@transaction.atomic
 def bulk_enrol(mutual: Organization, rows: list[HouseholdRow], batch: int = 2000) -> int:
-    """Write households, persons, memberships and their first status events. Returns the
-    number of persons written. The caller holds the transaction."""
-    serials = iter(allocate_serials(mutual, len(rows) + sum(len(h.persons) for h in rows)))
-    households, persons, memberships = [], [], []
+    """Write households, persons, memberships, their first status events and their keys, as
+    plain rows (COPY on PostgreSQL): no model instance is built, so a large import costs little
+    more than its I/O. Ids are reserved first so that a household names its head at once (the
+    foreign keys are checked at commit). Returns the number of persons written."""
+    if not rows:
+        return 0
+    people = sum(len(h.persons) for h in rows)
+    serials = iter(allocate_serials(mutual, len(rows) + people))
+    household_ids = iter(bulk.reserve_ids(Household, len(rows)))
+    person_ids = iter(bulk.reserve_ids(Person, people))
+    membership_ids = iter(bulk.reserve_ids(Membership, people))
+    now = timezone.now()
+    org, code = mutual.pk, mutual.code
+    households, persons, memberships, events, keyed = [], [], [], [], []
     for row in rows:
-        household = Household(
-            organization=mutual,
-            number=rules.format_household_number(mutual.code, next(serials)),
-            place_id=row.place_id,
-            phone=row.phone,
-            ability_id=row.ability_id,
-            external_ref=row.external_ref,
-        )
-        households.append(household)
+        household_id = next(household_ids)
+        head_id = None
         for p in row.persons:
-            person = Person(
-                organization=mutual,
-                household=household,
-                given_names=p.given_names,
-                family_name=p.family_name,
-                sex=p.sex,
-                relationship=p.relationship,
-                birth_date=p.birth_date,
-                birth_year=p.birth_year or (p.birth_date.year if p.birth_date else None),
-                id_document_type=p.id_document_type,
-                id_document_number=p.id_document_number,
-                phone=p.phone,
-                date_of_death=p.date_of_death,
-                name_normalized=normalize(f"{p.given_names} {p.family_name}"),
+            person_id = next(person_ids)
+            membership_id = next(membership_ids)
+            if p.relationship == "head":
+                head_id = person_id
+            year = p.birth_year or (p.birth_date.year if p.birth_date else None)
+            persons.append(
+                (
+                    person_id,
+                    uuid.uuid4(),
+                    org,
+                    household_id,
+                    p.given_names,
+                    p.family_name,
+                    p.sex,
+                    p.birth_date,
+                    year,
+                    p.relationship,
+                    p.id_document_type,
+                    p.id_document_number,
+                    p.phone,
+                    "",
+                    p.date_of_death,
+                    normalize(f"{p.given_names} {p.family_name}"),
+                    now,
+                )
             )
-            persons.append(person)
+            since = p.status_since or row.enrolled_on
             memberships.append(
-                Membership(
-                    organization=mutual,
-                    person=person,
-                    number=rules.format_number(mutual.code, next(serials)),
-                    enrolled_on=row.enrolled_on,
-                    waiting_from=row.enrolled_on,
-                    status=p.status,
-                    status_since=p.status_since or row.enrolled_on,
+                (
+                    membership_id,
+                    uuid.uuid4(),
+                    org,
+                    person_id,
+                    rules.format_number(code, next(serials)),
+                    row.enrolled_on,
+                    row.enrolled_on,
+                    p.status,
+                    since,
                 )
             )
-    if bulk.assign_ids(households) and bulk.assign_ids(persons):
-        # PostgreSQL: ids known before writing, so each household names its head at once
-        # (the foreign keys are checked at commit), and every table is written with COPY.
-        for person in persons:
-            owner = person.household
-            assert owner is not None
-            person.household_id = owner.pk
-            if person.relationship == "head":
-                owner.head_id = person.pk
-        bulk.insert(households)
-        bulk.insert(persons)
-        for m in memberships:
-            m.person_id = m.person.pk
-        bulk.insert(memberships)
-    else:
-        for start in range(0, len(households), batch):
-            Household.unscoped.bulk_create(households[start : start + batch])
-        for person in persons:
-            assert person.household is not None
-            person.household_id = person.household.pk
-        for start in range(0, len(persons), batch):
-            Person.unscoped.bulk_create(persons[start : start + batch])
-        heads = {p.household_id: p for p in persons if p.relationship == "head"}
-        for h in households:
-            h.head = heads.get(h.pk)
-        Household.unscoped.bulk_update(households, ["head"], batch_size=batch)
-        for m in memberships:
-            m.person_id = m.person.pk
-        for start in range(0, len(memberships), batch):
-            Membership.unscoped.bulk_create(memberships[start : start + batch])
-    events = []
-    for m in memberships:
-        events.append(
-            StatusEvent(membership=m, to_status=rules.PENDING, on=m.enrolled_on, reason="enrolment")
+            events.extend(_events(membership_id, p.status, row.enrolled_on, since, now))
+            phones = (p.phone, row.phone if p.relationship == "head" else "")
+            keyed.append(
+                KeyedPerson(
+                    person_id,
+                    org,
+                    p.given_names,
+                    p.family_name,
+                    p.sex,
+                    year,
+                    p.id_document_number,
+                    phones,
+                )
+            )
+        households.append(
+            (
+                household_id,
+                uuid.uuid4(),
+                org,
+                rules.format_household_number(code, next(serials)),
+                head_id,
+                row.place_id,
+                "",
+                row.phone,
+                row.ability_id,
+                None,
+                "",
+                row.external_ref,
+                now,
+            )
         )
-        if m.status != rules.PENDING:
-            if m.status != rules.ACTIVE:
-                events.append(
-                    StatusEvent(
-                        membership=m,
-                        from_status=rules.PENDING,
-                        to_status=rules.ACTIVE,
-                        on=m.enrolled_on,
-                        reason="paid",
-                    )
-                )
-            events.append(
-                StatusEvent(
-                    membership=m,
-                    from_status=rules.PENDING if m.status == rules.ACTIVE else rules.ACTIVE,
-                    to_status=m.status,
-                    on=m.status_since,
-                    reason="imported",
-                )
-            )
-    bulk.insert(events, batch=batch)
-    index_keys(persons)
-    return len(persons)
+    with _deferred_constraints():
+        bulk.copy_rows(Household, HOUSEHOLD_COLUMNS, households, batch)
+        bulk.copy_rows(Person, PERSON_COLUMNS, persons, batch)
+    bulk.copy_rows(Membership, MEMBERSHIP_COLUMNS, memberships, batch)
+    bulk.copy_rows(StatusEvent, EVENT_COLUMNS, events, batch)
+    write_keys(keyed)
+    return people
+
+
+def _events(membership_id: int, status: str, enrolled_on: date, since: date, now) -> list[tuple]:
+    """The status history a bulk-written membership starts with: pending at enrolment, then
+    active, then its imported status."""
+    events = [(membership_id, "", rules.PENDING, enrolled_on, "enrolment", "", now)]
+    if status == rules.PENDING:
+        return events
+    if status != rules.ACTIVE:
+        events.append((membership_id, rules.PENDING, rules.ACTIVE, enrolled_on, "paid", "", now))
+    before = rules.PENDING if status == rules.ACTIVE else rules.ACTIVE
+    events.append((membership_id, before, status, since, "imported", "", now))
+    return events
+
+
+@contextmanager
+def _deferred_constraints():
+    """A household names its head before the head's row is written: foreign keys are checked
+    at commit (PostgreSQL: Django's constraints are DEFERRABLE; SQLite: deferred pragma)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA defer_foreign_keys = ON")
+    yield

@@ -1,10 +1,12 @@
 """Duplicate suspects at entry: blocking keys find candidates, lib.names decides."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
 
+from mutuelle.core import bulk
 from mutuelle.core.models import Organization
 from mutuelle.lib.names import PersonName, blocking_keys, is_duplicate, search_keys
 from mutuelle.lib.phone import phone_tail
@@ -26,22 +28,50 @@ def keys_for(
     return blocking_keys(given_names, family_name, sex, birth_year, id_document or None)
 
 
+@dataclass(frozen=True, slots=True)
+class KeyedPerson:
+    """What the keys of a person are computed from (bulk paths build these from plain rows)."""
+
+    person_id: int
+    organization_id: int
+    given_names: str
+    family_name: str
+    sex: str
+    birth_year: int | None
+    id_document: str
+    phones: tuple[str, ...]
+
+
+def write_keys(people: Iterable[KeyedPerson]) -> None:
+    """Write the blocking keys and the search keys of new persons: plain rows, COPY on
+    PostgreSQL, no model instances (this runs for every person of an import)."""
+    blocking: list[tuple[int, int, str]] = []
+    searching: list[tuple[int, int, str]] = []
+    for p in people:
+        for k in keys_for(p.given_names, p.family_name, p.sex, p.birth_year, p.id_document):
+            blocking.append((p.person_id, p.organization_id, k[:64]))
+        phones = {k for k in map(phone_key, p.phones) if k}
+        for k in search_keys(p.given_names, p.family_name) | phones:
+            searching.append((p.person_id, p.organization_id, k))
+    bulk.copy_rows(PersonKey, ["person_id", "organization_id", "key"], blocking)
+    bulk.copy_rows(SearchKey, ["person_id", "organization_id", "key"], searching)
+
+
 def index_keys(persons: list[Person]) -> None:
-    """Write the blocking keys and the search keys of persons just created (set-based)."""
+    """Write the keys of persons just created or changed by an action."""
     phones = _household_phones(persons)
-    rows = [
-        PersonKey(person=p, organization_id=p.organization_id, key=k[:64])
+    write_keys(
+        KeyedPerson(
+            p.pk,
+            p.organization_id,
+            p.given_names,
+            p.family_name,
+            p.sex,
+            p.birth_year,
+            p.id_document_number,
+            (p.phone, phones.get(p.household_id, "") if p.relationship == "head" else ""),
+        )
         for p in persons
-        for k in keys_for(p.given_names, p.family_name, p.sex, p.birth_year, p.id_document_number)
-    ]
-    PersonKey.unscoped.bulk_create(rows, batch_size=5000)
-    SearchKey.unscoped.bulk_create(
-        [
-            SearchKey(person=p, organization_id=p.organization_id, key=k)
-            for p in persons
-            for k in search_keys(p.given_names, p.family_name) | _phone_keys(p, phones)
-        ],
-        batch_size=5000,
     )
 
 
@@ -50,7 +80,7 @@ def phone_key(phone: str) -> str | None:
     return f"t:{tail}" if tail else None
 
 
-def _household_phones(persons: list[Person]) -> dict[int, str]:
+def _household_phones(persons: list[Person]) -> dict[int | None, str]:
     """Household phones (the head's, usually) are searched as the head's."""
     households = {p.household_id for p in persons if p.relationship == "head" and p.household_id}
     if not households:
@@ -58,13 +88,6 @@ def _household_phones(persons: list[Person]) -> dict[int, str]:
     return dict(
         Household.unscoped.filter(pk__in=households).exclude(phone="").values_list("pk", "phone")
     )
-
-
-def _phone_keys(person: Person, household_phones: dict[int, str]) -> set[str]:
-    phones = {person.phone}
-    if person.relationship == "head" and person.household_id:
-        phones.add(household_phones.get(person.household_id, ""))
-    return {k for k in map(phone_key, phones) if k}
 
 
 def reindex(persons: list[Person]) -> None:
