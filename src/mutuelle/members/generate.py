@@ -164,6 +164,38 @@ GIVEN_M = {
     ],
 }
 
+# More names, so that a generated register has the variety of a real one: with a few dozen
+# names, nearly everyone in a register of 100,000 households would be someone's homonym.
+_MORE_FAMILY = {
+    "SN": "Camara Touré Badji Diédhiou Sané Mané Tall Dieng Ly Ka Niasse Lô Samb Pouye Diagne "
+    "Mbodj Sène Tine Ndao Cissokho Dramé Sakho Kébé Diatta Goudiaby Dia Wane Baldé Konté",
+    "ML": "Sissoko Koné Dembélé Diakité Bagayoko Fofana Kouyaté Samaké Tounkara Sylla Ballo "
+    "Dicko Guindo Togo Berthé",
+    "CM": "Tabi Nfor Ngum Che Awah Nji Tanyi Ebai Fru Atanga Ndi Mbuh Asong Neba Tita",
+}
+_MORE_GIVEN_F = {
+    "SN": "Mame Diarra Seynabou Ndeye Fatou Yacine Oumou Penda Marième Nafissatou Khadija Sira "
+    "Dior Arame Ngoné Fanta Ramatoulaye Anta Thioro Sophie Mbayang Fatimata Yaye Salimata",
+    "ML": "Kadiatou Hawa Oumou Djeneba Assitan Nana Salimata Bintou Korotoumou Mariam Rokia "
+    "Fatoumata Aminata Kadidia",
+    "CM": "Florence Gladys Vivian Doris Eunice Lydia Joy Clarisse Sandrine Pélagie Nadège "
+    "Béatrice Prudence Carine",
+}
+_MORE_GIVEN_M = {
+    "SN": "Abdou Alioune Amadou Assane Bamba Demba Djibril Elhadji Fallou Idrissa Ismaïla "
+    "Khadim Mansour Matar Mor Ngagne Samba Souleymane Talla Youssou Boubacar Daouda Massamba",
+    "ML": "Adama Bakary Drissa Seydou Souleymane Lassina Yacouba Sekou Mahamadou Boubacar "
+    "Oumar Siaka Tiémoko Amadou",
+    "CM": "Emmanuel Samuel Peter Joseph Paul Eric Collins Divine Clovis Herman Ernest Blaise "
+    "Fidelis Valentine",
+}
+for _country, _names in _MORE_FAMILY.items():
+    FAMILY[_country].extend(_names.split())
+for _country, _names in _MORE_GIVEN_F.items():
+    GIVEN_F[_country].extend(n for n in _names.split() if n not in GIVEN_F[_country])
+for _country, _names in _MORE_GIVEN_M.items():
+    GIVEN_M[_country].extend(n for n in _names.split() if n not in GIVEN_M[_country])
+
 
 @dataclass
 class Generated:
@@ -243,11 +275,16 @@ def _plan(rng: random.Random, country: str, on: date) -> list[tuple]:
                     head_year + rng.randrange(2, 15),
                 )
             )
+    used = {plan[0][0]}
     for _ in range(rng.choice([0, 1, 2, 3, 3, 4, 5, 6])):
         sex = rng.choice("FM")
         pool = GIVEN_F if sex == "F" else GIVEN_M
         year = min(on.year, head_year + rng.randrange(18, 45))
-        plan.append((rng.choice(pool[country]), family, sex, "child", year))
+        name = rng.choice(pool[country])
+        while name in used:  # brothers and sisters do not share a given name
+            name = rng.choice(pool[country])
+        used.add(name)
+        plan.append((name, family, sex, "child", year))
     if rng.random() < 0.1:
         plan.append(
             (rng.choice(GIVEN_F[country]), family, "F", "parent", head_year - rng.randrange(18, 30))

@@ -7,6 +7,7 @@ one lookup per chunk; lib.names decides) and with the earlier rows of the file (
 blocking keys kept in memory between chunks, rebuilt from the staged rows on resume)."""
 
 import functools
+import itertools
 import logging
 import re
 import time
@@ -204,7 +205,8 @@ class HouseholdsImporter(Importer):
         matches: list[tuple[StagedRow, list[int]]] = []
         for (row, person), keys in zip(people, wanted, strict=True):
             candidates = sorted({pk for k in keys for pk in by_key.get(k, ()) if pk in others})
-            found = [pk for pk in candidates if _same(person, others[pk][0])][:MAX_SUSPECTS]
+            alike = (pk for pk in candidates if _same(person, others[pk][0]))
+            found = list(itertools.islice(alike, MAX_SUSPECTS))  # no need to compare them all
             if found:
                 matches.append((row, found))
         if not matches:
