@@ -157,10 +157,11 @@ class HouseholdsImporter(Importer):
                 row.warn("household_ref", "household_already_imported", value=row.key)
             elif (person := _person(row.values)) is not None:
                 people.append((row, person))
-        self._register_suspects(mutual, people)
+        wanted = [_keys(p) for _, p in people]  # computed once for both comparisons
+        self._register_suspects(mutual, people, wanted)
         reps = state.setdefault("reps", {})
-        for row, person in people:
-            match = _in_file(reps, row.line, person)
+        for (row, person), keys in zip(people, wanted, strict=True):
+            match = _in_file(reps, row.line, person, keys)
             if match is not None:
                 line, other = match
                 row.warn("given_names", "person_duplicate_in_file", name=_name(other), line=line)
@@ -169,12 +170,13 @@ class HouseholdsImporter(Importer):
         reps = state.setdefault("reps", {})
         for line, values in checked:
             if values and not values.get("existing") and (person := _person(values)):
-                _in_file(reps, line, person)
+                _in_file(reps, line, person, _keys(person))
 
-    def _register_suspects(self, mutual, people: list[tuple[StagedRow, PersonName]]) -> None:
+    def _register_suspects(
+        self, mutual, people: list[tuple[StagedRow, PersonName]], wanted: list[list[str]]
+    ) -> None:
         """Warn of persons of the register (this mutual, the union's others) alike: the
         chunk's blocking keys in a few IN queries, each candidate read once as a tuple."""
-        wanted = [[k[:64] for k in blocking_keys(*_fields(p))] for _, p in people]
         all_keys = sorted({k for keys in wanted for k in keys})
         scope = duplicates.search_scope(mutual)
         by_key: dict[str, list[int]] = {}
@@ -372,10 +374,15 @@ def _name(person: PersonName) -> str:
     return f"{person.given_names} {person.family_name}"
 
 
-def _in_file(reps: dict, line: int, person: PersonName) -> tuple[int, PersonName] | None:
+def _keys(person: PersonName) -> list[str]:
+    return [k[:64] for k in blocking_keys(*_fields(person))]
+
+
+def _in_file(
+    reps: dict, line: int, person: PersonName, keys: list[str]
+) -> tuple[int, PersonName] | None:
     """The earliest earlier row of the file that looks like `person`, if any; otherwise the
     person is remembered under each of its keys (up to REPS_PER_KEY persons per key)."""
-    keys = [k[:64] for k in blocking_keys(*_fields(person))]
     candidates: dict[int, PersonName] = {}
     for key in keys:
         for other_line, other in reps.get(key, ()):

@@ -260,8 +260,14 @@ class PersonKey(models.Model):
     """Blocking keys of a person (lib.names.blocking_keys): duplicate candidates are found by
     equality on an indexed column, the same on SQLite and PostgreSQL, at any register size."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keys")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # Derived rows, rewritten from the persons: no database constraint to check on each of
+    # the millions of rows a large import writes (deletions still cascade, through Django).
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="keys", db_constraint=False
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     key = models.CharField(max_length=64)
 
     unscoped = models.Manager()
@@ -277,8 +283,12 @@ class SearchKey(models.Model):
     """Search keys of a person (lib.names.search_keys): phonetic keys of each name part and of
     each pair of parts, so that a misspelled name is found by an indexed equality lookup."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="search_keys", db_constraint=False
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     key = models.CharField(max_length=64)
 
     unscoped = models.Manager()

@@ -1,9 +1,11 @@
 """The two jobs of an import: the check (stage, then validate in chunks) and the commit."""
 
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +64,21 @@ def _fatal(job: Job, exc: TableError) -> ChunkResult:
         "ready": False,
     }
     return ChunkResult(cursor=job.cursor or 0, done=0, finished=True)
+
+
+STAGED_COLUMNS = ("job_id", "line", "key", "values", "errors", "warnings")
+
+
+def _staged(job: Job, checked: StagedRow) -> tuple:
+    """A checked row as plain values (JSON as text): staging writes no model instance."""
+    return (
+        job.pk,
+        checked.line,
+        checked.key[:200],
+        json.dumps({"raw": checked.raw, "clean": checked.values}, cls=DjangoJSONEncoder),
+        json.dumps([e.as_json() for e in checked.errors]),
+        json.dumps([w.as_json() for w in checked.warnings]),
+    )
 
 
 def _row(job: Job, checked: StagedRow) -> ImportRow:
@@ -191,7 +208,7 @@ class ImportCheck(JobKind):
             for row in rows:
                 importer.check_basics(row)
             importer.check_stream(rows, job, opened.state)
-            bulk.insert([_row(job, r) for r in rows])
+            bulk.copy_rows(ImportRow, STAGED_COLUMNS, (_staged(job, r) for r in rows))
         if not opened.exhausted:
             # One row ahead: a file that ends exactly at a chunk's end finishes now.
             opened.exhausted = self._at_end(opened)
