@@ -86,9 +86,10 @@ def search_persons(user, text: str, limit: int = 20, place_id: int | None = None
 
     Ranks: the exact membership number; a phone (its last digits); names starting with the
     words typed (either order); then names that sound alike (lib.names search keys: accents,
-    apostrophes, West African spelling variants and typos folded), ranked by similarity. Each
-    step is one indexed lookup capped at a small number, so the cost does not grow with the
-    register."""
+    apostrophes, West African spelling variants and typos folded), ranked by likeness. Each
+    step is one indexed lookup of ids capped at a small number (no sort of all the matches, no
+    join before the cap), and the persons found are read once at the end: the cost does not
+    grow with the register."""
     from mutuelle.lib.names import jaro_winkler, normalize, search_key_for_query
     from mutuelle.lib.phone import phone_tail
 
@@ -98,42 +99,61 @@ def search_persons(user, text: str, limit: int = 20, place_id: int | None = None
     if not text:
         return []
     base = scope(
-        Person.unscoped.filter(merged_into__isnull=True), user, Perm.VIEW_REGISTER
-    ).select_related("household")
+        Person.unscoped.filter(merged_into__isnull=True).order_by(), user, Perm.VIEW_REGISTER
+    )  # .order_by(): the model's default ordering would sort every match before the cap
     if place_id:
         base = base.filter(household__place_id=place_id)
-    found: dict[int, Person] = {}
+    found: dict[int, None] = {}  # ids, in rank order
 
-    def take(people) -> None:
-        for person in people:
+    def take(ids) -> None:
+        for pk in ids:
             if len(found) >= limit:
                 return
-            found.setdefault(person.pk, person)
+            found.setdefault(pk)
 
-    def keyed(key: str, cap: int):
-        return base.filter(pk__in=SearchKey.unscoped.filter(key=key).values("person_id"))[:cap]
+    def keyed(key: str):
+        return base.filter(pk__in=SearchKey.unscoped.filter(key=key).values("person_id"))
 
-    take(base.filter(memberships__number=text.upper().replace(" ", ""))[:limit])
+    number = text.upper().replace(" ", "")
+    take(base.filter(memberships__number=number).values_list("pk", flat=True)[:limit])
     if rules.number_error(text) is None or sum(c.isdigit() for c in text) >= 6:
         # A membership number or a phone number: no name search on its letters.
         tail = phone_tail(text)
         if tail and not found:
-            take(keyed(f"t:{tail}", limit))
-        return list(found.values())
+            take(keyed(f"t:{tail}").values_list("pk", flat=True)[:limit])
+        return _persons(found)
     name = normalize(text)
     if not name:
-        return list(found.values())
-    take(base.filter(name_normalized__startswith=name).order_by("name_normalized")[:limit])
+        return _persons(found)
     words = name.split()
-    if len(words) > 1 and len(found) < limit:
-        swapped = " ".join(words[1:] + words[:1])
-        take(base.filter(name_normalized__startswith=swapped).order_by("name_normalized")[:limit])
+    prefixes = [name] + ([" ".join(words[1:] + words[:1])] if len(words) > 1 else [])
+    for prefix in prefixes:
+        if len(found) < limit:
+            # In the index's order (no ORDER BY: sorting every "mamadou d..." would cost more
+            # than the search); sorted by name below.
+            rows = base.filter(name_normalized__startswith=prefix).values_list(
+                "pk", "name_normalized"
+            )[:limit]
+            take(pk for pk, _name in sorted(rows, key=lambda r: r[1]))
     key = search_key_for_query(text)
     if key and len(found) < limit:
-        alike = [p for p in keyed(key, 10 * limit) if p.pk not in found]
-        alike.sort(key=lambda p: -_likeness(name, p.name_normalized, jaro_winkler))
-        take(alike)
-    return list(found.values())
+        alike = [
+            (pk, stored)
+            for pk, stored in keyed(key).values_list("pk", "name_normalized")[: 15 * limit]
+            if pk not in found
+        ]
+        scores: dict[str, float] = {}  # namesakes are many: score each spelling once
+        for _pk, stored in alike:
+            if stored not in scores:
+                scores[stored] = _likeness(name, stored, jaro_winkler)
+        alike.sort(key=lambda r: -scores[r[1]])
+        take(pk for pk, _stored in alike)
+    return _persons(found)
+
+
+def _persons(ids: dict[int, None]) -> list[Person]:
+    by_id = Person.unscoped.select_related("household").in_bulk(list(ids))
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _likeness(typed: str, stored: str, similarity) -> float:
