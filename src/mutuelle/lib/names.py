@@ -514,14 +514,24 @@ def blocking_keys(
     Every pair that is_duplicate() accepts shares at least one key. Callers look up
     candidates with an equality lookup on these keys, then decide with is_duplicate().
     """
-    keys: set[str] = set()
+    keys = set(_name_keys(given_names or "", family_name or "", sex, birth_year))
     document = normalize_id_document(id_document)
     if document:
         keys.add(f"id:{document}")
-    given, family = _name_tokens(given_names or "", family_name or "")
+    return keys
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _name_keys(
+    given_names: str, family_name: str, sex: str | None, birth_year: int | None
+) -> frozenset[str]:
+    """The name part of blocking_keys, remembered: a register repeats the same names, sexes
+    and years many times over."""
+    keys: set[str] = set()
+    given, family = _name_tokens(given_names, family_name)
     parts = [_token_key(canon) for _, canon in (*given, *family)]
     if not parts:
-        return keys
+        return frozenset()
     if len(parts) == 1:
         pairs = {parts[0]}
     else:
@@ -530,7 +540,7 @@ def blocking_keys(
     sexes = (known_sex,) if known_sex else ("F", "M")
     buckets = (str(birth_year), str(birth_year + 1)) if birth_year is not None else ("?",)
     keys.update(f"{s}{b}:{p}" for s in sexes for b in buckets for p in pairs)
-    return keys
+    return frozenset(keys)
 
 
 def search_keys(given_names: str, family_name: str) -> set[str]:

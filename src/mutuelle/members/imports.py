@@ -21,6 +21,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutuelle.core import bulk
 from mutuelle.core.imports.base import Column, Importer, StagedRow, register
 from mutuelle.core.models import ImportRow, Organization, Place
 from mutuelle.core.roles import Perm
@@ -180,30 +181,26 @@ class HouseholdsImporter(Importer):
         all_keys = sorted({k for keys in wanted for k in keys})
         scope = duplicates.search_scope(mutual)
         by_key: dict[str, list[int]] = {}
-        for start in range(0, len(all_keys), IN_BATCH):
-            for key, person_id in PersonKey.unscoped.filter(
-                organization_id__in=scope, key__in=all_keys[start : start + IN_BATCH]
-            ).values_list("key", "person_id"):
-                by_key.setdefault(key, []).append(person_id)
+        for key, person_id in bulk.select_in(
+            PersonKey,
+            ["key", "person_id"],
+            {"key": all_keys, "organization_id": scope},
+            batch=IN_BATCH,
+        ):
+            by_key.setdefault(key, []).append(person_id)
         if not by_key:
             return
         ids = sorted({pk for found in by_key.values() for pk in found})
         others: dict[int, tuple[PersonName, int]] = {}
-        for start in range(0, len(ids), IN_BATCH):
-            for pk, given, family, sex, year, doc, org in Person.unscoped.filter(
-                pk__in=ids[start : start + IN_BATCH],
-                date_of_death__isnull=True,
-                merged_into__isnull=True,
-            ).values_list(
-                "pk",
-                "given_names",
-                "family_name",
-                "sex",
-                "birth_year",
-                "id_document_number",
-                "organization_id",
-            ):
-                others[pk] = (PersonName(given, family, sex, year, doc or None), org)
+        columns = ["id", "given_names", "family_name", "sex", "birth_year"]
+        for pk, given, family, sex, year, doc, org in bulk.select_in(
+            Person,
+            [*columns, "id_document_number", "organization_id"],
+            {"id": ids},
+            extra="date_of_death IS NULL AND merged_into_id IS NULL",
+            batch=IN_BATCH,
+        ):
+            others[pk] = (PersonName(given, family, sex, year, doc or None), org)
         matches: list[tuple[StagedRow, list[int]]] = []
         for (row, person), keys in zip(people, wanted, strict=True):
             candidates = sorted({pk for k in keys for pk in by_key.get(k, ()) if pk in others})
