@@ -266,7 +266,11 @@ class PersonKey(models.Model):
         Person, on_delete=models.CASCADE, related_name="keys", db_constraint=False
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # covered by the (organization, key) / (key, organization) index
     )
     key = models.CharField(max_length=64)
 
@@ -287,7 +291,11 @@ class SearchKey(models.Model):
         Person, on_delete=models.CASCADE, related_name="search_keys", db_constraint=False
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # covered by the (organization, key) / (key, organization) index
     )
     key = models.CharField(max_length=64)
 
