@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+	scripts/system_deps.sh
 	$(PY) scripts/i18n.py compile
 
 ## make demo: install, migrate SQLite under var/, load the demo network, run a worker and the
@@ -29,6 +30,7 @@ demo: install
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when DATABASE_URL points to one.
 test: install
+	scripts/system_deps.sh --browser
 	scripts/test.sh
 
 ## make bench [B=name]: benchmarks (PostgreSQL, DATABASE_URL).
