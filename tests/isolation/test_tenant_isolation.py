@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from mutuelle.cards.actions import issue_cards
-from mutuelle.cards.models import Card
+from mutuelle.cards.models import Card, CardDesign
 from mutuelle.core import jobs
 from mutuelle.core.imports import actions as import_actions
 from mutuelle.core.models import Notification, RoleGrant
@@ -115,6 +115,12 @@ RULES: dict[str, Rule] = {
     "card_revoke": Rule({"card_uuid": "card.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "card_reissue": Rule({"card_uuid": "card.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "village_cards": Rule(expect=OWN_LIST),
+    "village_cards_job": Rule({"job_uuid": "print_job.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "village_cards_job_pdf": Rule(
+        {"job_uuid": "print_job.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "card_design_list": Rule(expect=frozenset({200, 302, 403, NOT_ALLOWED})),
+    "card_design": Rule({"org_uuid": "mutual.uuid"}),
     "card_public_keys": Rule(expect=frozenset({200, NOT_ALLOWED})),  # public keys, no tenant data
 }
 # Django admin is for platform administrators only: everyone else is sent to its login.
@@ -152,6 +158,7 @@ class Others:
         self.membership = self.household.head.memberships.get()
         self.card = issue_cards(world.admin, [self.membership])[0]
         self.pair = plant_pair(self.household)
+        self.print_job = plant_print_job(world)
         self.importer = "places"
         self.fmt = "csv"
 
@@ -171,6 +178,9 @@ class Others:
             "persons": self.household.persons.count(),
             "status": self.membership.__class__.unscoped.get(pk=self.membership.pk).status,
             "cards": list(Card.unscoped.filter(organization=self.mutual).values_list("status")),
+            "design": list(
+                CardDesign.unscoped.filter(organization=self.mutual).values_list("footer", "logo")
+            ),
             "pair": self.pair.__class__.unscoped.get(pk=self.pair.pk).decision,
             "scans": Job.unscoped.filter(kind="members.scan_duplicates").count(),
             "households": self.household.__class__.unscoped.filter(
@@ -255,6 +265,21 @@ def plant_pair(household):
         other_organization=household.organization,
         reasons="name",
     )
+
+
+def plant_print_job(world):
+    """The other tenant's finished village print job, its PDF holding the sentinel."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from mutuelle.cards.jobs import PRINT_PLACE, pdf_name
+    from mutuelle.core.models import Job
+
+    job = jobs.start(PRINT_PLACE, actor=world.manager_b, organization=world.mutual_b)
+    name = default_storage.save(pdf_name(job), ContentFile(f"%PDF-1.7 {SENTINEL}".encode()))
+    result = {"file": name, "cards": 1, "mutuals": [world.mutual_b.pk]}
+    Job.unscoped.filter(pk=job.pk).update(state=Job.State.SUCCEEDED, result=result)
+    return job
 
 
 def plant_sibling(world):

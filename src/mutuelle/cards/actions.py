@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutuelle.core import audit
 from mutuelle.core.models import Organization
-from mutuelle.core.permissions import require
+from mutuelle.core.permissions import can, require
 from mutuelle.core.roles import Perm
 from mutuelle.members.models import Membership
 
@@ -28,7 +28,13 @@ REASONS = {
     rules.CARD_REVOKED: _("The card was revoked."),
     "card.not_cardable": _("Only pending, active or suspended members get a card."),
     "card.already_revoked": _("This card was already revoked."),
+    "design.bad_logo": _(
+        "The logo could not be read as a picture: send a PNG or JPEG file (at most 15 MB)."
+    ),
 }
+# Membership statuses whose cards are revoked by the daily job (cards.jobs): the card follows
+# the status, since the register (below cards) never calls cards.
+LEFT_STATUSES = ("withdrawn", "deceased", "excluded")
 
 
 def reason_error(code: str) -> ValidationError:
@@ -192,3 +198,110 @@ def rotate_key(actor, organization: Organization) -> SigningKey:
     key = keys.create_key(organization)
     audit.record(actor, "cards.key_rotated", None, organization=organization, key_id=key.key_id)
     return key
+
+
+def may_set_design(user, organization: Organization) -> bool:
+    """Who may set a mutual's card design. core.roles has no "mutual settings" permission and
+    a mutual manager does not hold MANAGE_ORGANIZATIONS (that is for unions and the network,
+    who may set it for their mutuals). What a mutual manager holds and an enrolment officer or
+    an auditor does not is MANAGE_USERS: together with ENROL_MEMBERS (the register's own
+    permission) it marks those who run the mutual. A dedicated permission in core.roles would
+    be clearer; until then this is the one place that decides."""
+    return can(user, Perm.MANAGE_ORGANIZATIONS, organization) or (
+        can(user, Perm.MANAGE_USERS, organization) and can(user, Perm.ENROL_MEMBERS, organization)
+    )
+
+
+@transaction.atomic
+def set_design(
+    actor,
+    organization: Organization,
+    *,
+    validity_months: int | None,
+    footer: str,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+) -> CardDesign:
+    """Set the card design of `organization`; a new logo is resized (lib.images.logo_image,
+    transparency kept). Cards already issued keep their expiry; the design shows on every card
+    printed from now on."""
+    from django.core.exceptions import PermissionDenied
+    from django.core.files.base import ContentFile
+
+    from mutuelle.lib.images import BadImage, logo_image
+
+    if actor is not None and not may_set_design(actor, organization):
+        raise PermissionDenied(Perm.MANAGE_ORGANIZATIONS)
+    image = None
+    if logo is not None:
+        try:
+            image = logo_image(logo)
+        except BadImage as exc:
+            raise reason_error("design.bad_logo") from exc
+    design, _created = CardDesign.unscoped.select_for_update().get_or_create(
+        organization=organization
+    )
+    design.validity_months = validity_months
+    design.footer = footer
+    fields = ["validity_months", "footer"]
+    old_logo = design.logo.name if design.logo else ""
+    if image is not None or remove_logo:
+        design.logo = ""  # type: ignore[assignment]
+        fields.append("logo")
+    if image is not None:
+        data, ext = image
+        name = f"{organization.uuid}-{secrets.token_hex(4)}.{ext}"
+        design.logo.save(name, ContentFile(data), save=False)
+    design.save(update_fields=fields)
+    if old_logo and "logo" in fields:
+        # Delete the old file once the new row is committed (a rollback keeps it in use).
+        storage = design.logo.storage
+        transaction.on_commit(lambda: storage.delete(old_logo))
+    audit.record(
+        actor,
+        "cards.design_set",
+        None,
+        organization=organization,
+        validity_months=validity_months,
+        footer=footer,
+        logo="changed" if image is not None else ("removed" if remove_logo else "kept"),
+    )
+    return design
+
+
+def revoke_cards_of_leavers() -> int:
+    """The daily job: issued cards whose membership is now withdrawn, deceased or excluded are
+    revoked as "no longer a member". Set-based (one conditional UPDATE per mutual and batch),
+    one audit row per mutual; idempotent (a revoked card is never touched again)."""
+    rows = (
+        Card.unscoped.filter(status=CardStatus.ISSUED, membership__status__in=LEFT_STATUSES)
+        .order_by("organization_id", "pk")
+        .values_list("organization_id", "pk")
+    )
+    by_mutual: dict[int, list[int]] = {}
+    for org_id, pk in rows:
+        by_mutual.setdefault(org_id, []).append(pk)
+    total = 0
+    for org_id, ids in by_mutual.items():
+        with transaction.atomic():
+            revoked = 0
+            for i in range(0, len(ids), 1000):
+                revoked += Card.unscoped.filter(
+                    pk__in=ids[i : i + 1000],
+                    status=CardStatus.ISSUED,
+                    membership__status__in=LEFT_STATUSES,
+                ).update(
+                    status=CardStatus.REVOKED,
+                    revoked_at=timezone.now(),
+                    revoke_reason=RevokeReason.LEFT,
+                )
+            if revoked:
+                audit.record(
+                    None,
+                    "cards.revoked_left",
+                    None,
+                    organization=Organization.unscoped.get(pk=org_id),
+                    revoked=revoked,
+                )
+        total += revoked
+    return total

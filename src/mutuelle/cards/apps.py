@@ -6,3 +6,10 @@ class CardsConfig(AppConfig):
     name = "mutuelle.cards"
     label = "cards"
     verbose_name = _("Membership cards")
+
+    def ready(self) -> None:
+        # The print job kind registers itself; the daily revocation of leavers' cards is
+        # declared here (members sits below cards and never calls it).
+        from . import jobs
+
+        jobs.declare_periodic()

@@ -30,3 +30,27 @@ class VillageForm(forms.Form):
         super().__init__(*args, **kwargs)
         if places is not None:
             self.fields["place"].queryset = places
+
+
+class DesignForm(forms.Form):
+    """A mutual's card design: logo, validity, the line printed at the foot of the card."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG or JPEG; it is resized to 400 pixels at most, transparency is kept."),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    validity_months = forms.IntegerField(
+        label=_("Validity of a card (months)"),
+        required=False,
+        min_value=1,
+        max_value=120,
+        help_text=_("Empty: the platform's default."),
+    )
+    footer = forms.CharField(
+        label=_("Text at the foot of the card"),
+        required=False,
+        max_length=120,
+        help_text=_("Empty: “Personal card. If found, please return it to the mutual.”"),
+    )

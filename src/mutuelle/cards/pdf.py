@@ -55,7 +55,7 @@ def printed_cards(cards_: list[Card]) -> list[PrintedCard]:
         d.organization_id: d
         for d in CardDesign.unscoped.filter(organization_id__in={c.organization_id for c in cards_})
     }
-    logos = {org_id: _image_uri(d.logo) for org_id, d in designs.items()}
+    logos = {org_id: image_uri(d.logo) for org_id, d in designs.items()}
     out = []
     for c in cards_:
         row = rows[c.pk]
@@ -72,7 +72,7 @@ def printed_cards(cards_: list[Card]) -> list[PrintedCard]:
                 family_name=person.family_name,
                 household_number=person.household.number if person.household else "",
                 birth=birth or (str(person.birth_year) if person.birth_year else ""),
-                photo=_image_uri(person.photo),
+                photo=image_uri(person.photo),
                 qr=qr_svg_data_uri(row.payload),
                 footer=design.footer if design else "",
             )
@@ -87,7 +87,7 @@ def _initials(org: Organization) -> str:
     return letters or org.code[:3]
 
 
-def _image_uri(field) -> str:
+def image_uri(field) -> str:
     """A stored image as a data: URI, or "" when there is none or it cannot be read."""
     if not field or not field.name:
         return ""

@@ -75,6 +75,42 @@ def place_memberships(user, place: Place, perm: str, limit: int) -> list[Members
     return list(qs[:limit])
 
 
+def place_membership_ids(user, place: Place, perm: str) -> list[int]:
+    """The ids of every membership that may hold a card in `place` or below it, in scope, in
+    print order (household by household), for a background print job."""
+    qs = (
+        scope(Membership.unscoped.all(), user, perm)
+        .filter(
+            person__household__place__path__startswith=place.path,
+            status__in=rules.CARDABLE_STATUSES,
+        )
+        .order_by("person__household__number", "person__relationship", "number")
+    )
+    return list(qs.values_list("pk", flat=True))
+
+
+def place_mutual_ids(user, place: Place, perm: str) -> set[int]:
+    """The mutuals whose members in `place` (and below) would get a card."""
+    qs = scope(Membership.unscoped.all(), user, perm).filter(
+        person__household__place__path__startswith=place.path,
+        status__in=rules.CARDABLE_STATUSES,
+    )
+    return set(qs.order_by().values_list("organization_id", flat=True).distinct())
+
+
+def print_job(user, job_uuid):
+    """A place printing job the user may follow (their organizations' jobs, or their own)."""
+    from django.http import Http404
+
+    from mutuelle.core.models import Job
+    from mutuelle.core.views.jobs import visible_jobs
+
+    try:
+        return visible_jobs(user).get(uuid=job_uuid, kind="cards.print_place")
+    except Job.DoesNotExist as exc:
+        raise Http404 from exc
+
+
 def public_keys() -> list[dict]:
     """Every card signing key's public half, retired keys included. Public keys are not
     tenant data: a provider checks the cards of every mutual it treats (decision 0005)."""

@@ -17,5 +17,13 @@ urlpatterns = [
     path("<uuid:card_uuid>/revoke/", views.card_revoke, name="card_revoke"),
     path("<uuid:card_uuid>/reissue/", views.card_reissue, name="card_reissue"),
     path("village/", views.village_cards, name="village_cards"),
+    path("village/<uuid:job_uuid>/", views.village_cards_job, name="village_cards_job"),
+    path(
+        "village/<uuid:job_uuid>/cards.pdf",
+        views.village_cards_job_pdf,
+        name="village_cards_job_pdf",
+    ),
+    path("design/", views.card_design_list, name="card_design_list"),
+    path("design/<uuid:org_uuid>/", views.card_design, name="card_design"),
     path("keys.json", views.public_keys, name="card_public_keys"),
 ]

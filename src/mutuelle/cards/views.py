@@ -1,23 +1,35 @@
 """Card screens: a household's cards (print, revoke, reissue), a village's cards on A4 sheets,
 and the public keys that providers' devices verify cards with."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from mutuelle.core import audit
+from mutuelle.core.models import Organization
 from mutuelle.core.permissions import can, require
 from mutuelle.core.roles import Perm
+from mutuelle.core.scoping import get_for_user, visible_organizations
 
-from . import actions, pdf, queries, rules
-from .forms import LayoutForm, RevokeForm, VillageForm
+from . import actions, jobs, pdf, queries, rules
+from .forms import DesignForm, LayoutForm, RevokeForm, VillageForm
+from .models import CardDesign
 
-MAX_CARDS_PER_PDF = 150  # about 0.1 s a card: larger villages are printed place by place
+# About 0.1 s a card: up to this many, a village prints inside the request; larger places
+# are printed by a background job (cards.jobs.PrintPlace). A setting for tests and big servers.
+MAX_CARDS_PER_PDF = 150
+
+
+def _direct_max() -> int:
+    return int(getattr(settings, "MUTUELLE_CARDS_DIRECT_MAX", MAX_CARDS_PER_PDF))
 
 
 def _pdf_response(body: bytes, filename: str) -> HttpResponse:
@@ -154,27 +166,138 @@ def card_reissue(request, card_uuid):
 @login_required
 def village_cards(request):
     """The cards of every member of a village (or any place and below), issued where missing,
-    printed on A4 sheets or for a card printer."""
+    printed on A4 sheets or for a card printer: inside the request for a small place, by a
+    background job with a progress bar for a large one."""
     require(request.user, Perm.ENROL_MEMBERS)
     places = queries.village_places(request.user, Perm.ENROL_MEMBERS)
     form = VillageForm(request.POST or None, places=places)
     if request.method == "POST" and form.is_valid():
         place, layout = form.cleaned_data["place"], form.cleaned_data["layout"]
+        limit = _direct_max()
         memberships = queries.place_memberships(
-            request.user, place, Perm.ENROL_MEMBERS, limit=MAX_CARDS_PER_PDF + 1
+            request.user, place, Perm.ENROL_MEMBERS, limit=limit + 1
         )
-        if len(memberships) > MAX_CARDS_PER_PDF:
-            form.add_error(
-                "place",
-                _("More than %(n)s members live there: choose a smaller place.")
-                % {"n": MAX_CARDS_PER_PDF},
-            )
-        elif not memberships:
+        if len(memberships) > limit:
+            mutual_ids = queries.place_mutual_ids(request.user, place, Perm.ENROL_MEMBERS)
+            with transaction.atomic():
+                job = jobs.start_print_place(request.user, place, layout, mutual_ids)
+            return redirect("village_cards_job", job_uuid=job.uuid)
+        if not memberships:
             form.add_error("place", _("No member to print a card for in this place."))
         else:
             cards = actions.issue_cards(request.user, memberships)
             return _pdf_response(pdf.render(cards, layout), f"cards-{place.code}-{layout}.pdf")
     return render(request, "cards/village_cards.html", {"form": form})
+
+
+def _may_download(user, job) -> bool:
+    """Only those who may see the register of every mutual whose cards the PDF holds."""
+    mutual_ids = (job.result or {}).get("mutuals") or []
+    mutuals = Organization.unscoped.filter(pk__in=mutual_ids)
+    return bool(mutual_ids) and all(can(user, Perm.VIEW_REGISTER, m) for m in mutuals)
+
+
+@login_required
+@require_GET
+def village_cards_job(request, job_uuid):
+    """A place's print job: its progress bar (polled by htmx), then the link to the PDF."""
+    job = queries.print_job(request.user, job_uuid)
+    context = {
+        "job": job,
+        "done": job.is_finished and job.state == job.State.SUCCEEDED,
+        "may_download": job.state == job.State.SUCCEEDED and _may_download(request.user, job),
+        "cards": (job.result or {}).get("cards"),
+        "gone": job.state == job.State.SUCCEEDED and not (job.result or {}).get("file"),
+    }
+    template = "cards/_print_status.html" if request.headers.get("HX-Request") else None
+    return render(request, template or "cards/village_cards_job.html", context)
+
+
+@login_required
+@require_GET
+def village_cards_job_pdf(request, job_uuid):
+    job = queries.print_job(request.user, job_uuid)
+    if job.state != job.State.SUCCEEDED or not _may_download(request.user, job):
+        raise Http404
+    name = (job.result or {}).get("file") or ""
+    if not name.startswith(f"{jobs.STORAGE_DIR}/") or not default_storage.exists(name):
+        raise Http404
+    audit.record(
+        request.user,
+        "cards.printed",
+        None,
+        organization=job.organization,
+        cards=(job.result or {}).get("cards"),
+        layout=job.params.get("layout"),
+        job=str(job.uuid),
+    )
+    response = FileResponse(default_storage.open(name, "rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="cards-{job.uuid}.pdf"'
+    return response
+
+
+def _designable(user):
+    """Mutuals whose card design the user may set (see actions.may_set_design)."""
+    candidates = visible_organizations(user, Perm.VIEW_ORGANIZATIONS).filter(kind="mutual")
+    return [m for m in candidates.order_by("name") if actions.may_set_design(user, m)]
+
+
+@login_required
+@require_GET
+def card_design_list(request):
+    mutuals = _designable(request.user)
+    if not mutuals:
+        raise PermissionDenied
+    if len(mutuals) == 1:
+        return redirect("card_design", org_uuid=mutuals[0].uuid)
+    return render(request, "cards/design_list.html", {"mutuals": mutuals})
+
+
+@login_required
+def card_design(request, org_uuid):
+    """A mutual's card design: logo, validity, footer line."""
+    mutual = get_for_user(
+        Organization.unscoped.filter(kind="mutual"),
+        request.user,
+        Perm.VIEW_ORGANIZATIONS,
+        field="",
+        uuid=org_uuid,
+    )
+    if not actions.may_set_design(request.user, mutual):
+        raise PermissionDenied
+    design = CardDesign.unscoped.filter(organization=mutual).first()
+    initial = {
+        "validity_months": design.validity_months if design else None,
+        "footer": design.footer if design else "",
+    }
+    form = DesignForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data.get("logo")
+        try:
+            actions.set_design(
+                request.user,
+                mutual,
+                validity_months=form.cleaned_data["validity_months"],
+                footer=form.cleaned_data["footer"],
+                logo=upload.read() if upload else None,
+                remove_logo=form.cleaned_data["remove_logo"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("logo", message)
+        else:
+            messages.success(request, _("The card design is saved."))
+            return redirect("card_design", org_uuid=mutual.uuid)
+    return render(
+        request,
+        "cards/design.html",
+        {
+            "mutual": mutual,
+            "form": form,
+            "logo": pdf.image_uri(design.logo) if design else "",
+            "default_months": settings.MUTUELLE_CARD_VALIDITY_MONTHS,
+        },
+    )
 
 
 @login_required

@@ -32,3 +32,37 @@ def portrait_jpeg(data: bytes, box: tuple[int, int] = PORTRAIT_BOX, quality: int
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise BadImage(str(exc)) from exc
     return out.getvalue()
+
+
+LOGO_BOX = (400, 400)  # printed 8.4 mm wide on a card: 400 px is more than 600 dpi
+
+
+def logo_image(data: bytes, box: tuple[int, int] = LOGO_BOX) -> tuple[bytes, str]:
+    """A logo within `box`: PNG when the picture has transparency (kept), else JPEG.
+    Returns (bytes, extension without the dot). BadImage when it is not a readable picture."""
+    if not data or len(data) > MAX_BYTES:
+        raise BadImage("empty or too large")
+    try:
+        with Image.open(BytesIO(data)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise BadImage("too many pixels")
+            probe.verify()
+        with Image.open(BytesIO(data)) as img:
+            upright = ImageOps.exif_transpose(img)
+            transparent = upright.mode in ("RGBA", "LA", "PA") or (
+                upright.mode == "P" and "transparency" in upright.info
+            )
+            out = BytesIO()
+            if transparent:
+                rgba = upright.convert("RGBA")
+                rgba.thumbnail(box, Image.Resampling.LANCZOS)
+                rgba.save(out, "PNG", optimize=True)
+                ext = "png"
+            else:
+                rgb = upright.convert("RGB")
+                rgb.thumbnail(box, Image.Resampling.LANCZOS)
+                rgb.save(out, "JPEG", quality=88, optimize=True)
+                ext = "jpg"
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise BadImage(str(exc)) from exc
+    return out.getvalue(), ext
