@@ -24,6 +24,7 @@ class Entry:
 MENU = [
     Entry("home", _("Home")),
     Entry("household_list", _("Households"), Perm.VIEW_REGISTER),
+    Entry("village_cards", _("Membership cards"), Perm.ENROL_MEMBERS),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
     Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
     Entry("user_list", _("Users and roles"), Perm.VIEW_USERS),
@@ -53,12 +54,14 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
     ],
     Role.MUTUAL_MANAGER: [
         ("household_list", _("The member register")),
+        ("card_design_list", _("Design the membership cards")),
         ("user_list", _("Manage your mutual's staff and their roles")),
         ("import_index", _("Import data from spreadsheets")),
     ],
     Role.ENROLMENT_OFFICER: [
         ("household_enrol", _("Enrol a household")),
         ("household_list", _("Find a household")),
+        ("village_cards", _("Print the cards of a village")),
     ],
     Role.CASHIER: [("job_list", _("Follow your background jobs"))],
     Role.CLAIMS_OFFICER: [("import_index", _("Import provider invoice files"))],
