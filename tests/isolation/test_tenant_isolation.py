@@ -97,6 +97,8 @@ RULES: dict[str, Rule] = {
     "household_edit": Rule({"household_uuid": "household.uuid"}),
     "person_edit": Rule({"person_uuid": "household.head.uuid"}),
     "person_photo": Rule({"person_uuid": "household.head.uuid"}),
+    "register_settings_list": Rule(expect=frozenset(OWN_LIST | REDIRECTS)),  # to own mutual
+    "register_settings": Rule({"org_uuid": "mutual.uuid"}),
     "duplicate_list": Rule(expect=OWN_LIST),
     "duplicate_scan": Rule(expect=frozenset(DENIED | {NOT_ALLOWED})),
     "duplicate_decide": Rule({"pair_id": "pair.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
@@ -182,6 +184,7 @@ class Others:
                 CardDesign.unscoped.filter(organization=self.mutual).values_list("footer", "logo")
             ),
             "pair": self.pair.__class__.unscoped.get(pk=self.pair.pk).decision,
+            "register": register_settings_of(self.mutual),
             "scans": Job.unscoped.filter(kind="members.scan_duplicates").count(),
             "households": self.household.__class__.unscoped.filter(
                 organization=self.mutual
@@ -251,6 +254,14 @@ def enrol(actor, mutual, family_name):
     return enrol_household(
         actor, mutual, NewHousehold(persons=persons, phone="+237670000000"), date(2026, 11, 24)
     )
+
+
+def register_settings_of(mutual) -> tuple:
+    from mutuelle.members.models import AbilityCategory, RegisterSettings
+
+    row = RegisterSettings.unscoped.filter(organization=mutual).first()
+    categories = AbilityCategory.unscoped.filter(organization=mutual).values_list("code", "name_fr")
+    return (row and (row.dependant_age_limit, row.whole_household), list(categories))
 
 
 def plant_pair(household):

@@ -201,15 +201,9 @@ def rotate_key(actor, organization: Organization) -> SigningKey:
 
 
 def may_set_design(user, organization: Organization) -> bool:
-    """Who may set a mutual's card design. core.roles has no "mutual settings" permission and
-    a mutual manager does not hold MANAGE_ORGANIZATIONS (that is for unions and the network,
-    who may set it for their mutuals). What a mutual manager holds and an enrolment officer or
-    an auditor does not is MANAGE_USERS: together with ENROL_MEMBERS (the register's own
-    permission) it marks those who run the mutual. A dedicated permission in core.roles would
-    be clearer; until then this is the one place that decides."""
-    return can(user, Perm.MANAGE_ORGANIZATIONS, organization) or (
-        can(user, Perm.MANAGE_USERS, organization) and can(user, Perm.ENROL_MEMBERS, organization)
-    )
+    """Who may set a mutual's card design: those who configure the mutual (its managers, and
+    union staff for their mutuals)."""
+    return can(user, Perm.CONFIGURE_MUTUAL, organization)
 
 
 @transaction.atomic

@@ -54,6 +54,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
     ],
     Role.MUTUAL_MANAGER: [
         ("household_list", _("The member register")),
+        ("register_settings_list", _("Set the register: statutes and categories")),
         ("card_design_list", _("Design the membership cards")),
         ("user_list", _("Manage your mutual's staff and their roles")),
         ("import_index", _("Import data from spreadsheets")),

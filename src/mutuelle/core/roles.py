@@ -44,6 +44,7 @@ class Perm(models.TextChoices):
     CHECK_ELIGIBILITY = "check_eligibility", _("Check a beneficiary's eligibility")
     VIEW_REGISTER = "view_register", _("See the member register")
     ENROL_MEMBERS = "enrol_members", _("Enrol households and record household life")
+    CONFIGURE_MUTUAL = "configure_mutual", _("Set a mutual's statutes, categories and cards")
 
 
 # Which scopes each role may be granted on.
@@ -71,6 +72,7 @@ _MANAGER = _READ | {
     Perm.GRANT_ROLES,
     Perm.RUN_IMPORTS,
     Perm.SEND_NOTIFICATIONS,
+    Perm.CONFIGURE_MUTUAL,
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -16,6 +16,7 @@ from mutuelle.lib.names import normalize
 
 from . import duplicates, rules
 from .models import (
+    AbilityCategory,
     Decision,
     DuplicatePair,
     Household,
@@ -70,6 +71,10 @@ REASONS = {
         "with the other mutual which membership continues."
     ),
     "duplicate.keep_one_of_the_pair": _("Choose which of the two records to keep."),
+    "settings.category_code_twice": _("Two categories have the same code."),
+    "settings.category_in_use": _(
+        "This category is given to households: rename it rather than delete it."
+    ),
 }
 
 
@@ -721,3 +726,64 @@ def edit_person(actor, person: Person, *, photo: bytes | None = None, **changes)
     duplicates.reindex([person])
     audit.record(actor, "person.edited", person, organization=person.organization, fields=changed)
     return person
+
+
+# --- A mutual's register settings ------------------------------------------------------------
+
+
+@dataclass
+class Category:
+    code: str
+    name_fr: str
+    name_en: str
+    is_indigent: bool = False
+    pk: int | None = None  # an existing category, or None for a new one
+    delete: bool = False
+
+
+@transaction.atomic
+def configure_register(
+    actor,
+    mutual: Organization,
+    *,
+    dependant_age_limit: int | None,
+    whole_household: bool,
+    categories: list[Category],
+) -> RegisterSettings:
+    """A mutual's statute choices for its register and its ability-to-pay categories. A
+    category in use by a household is kept (renamed, never deleted)."""
+    if actor is not None:
+        require(actor, Perm.CONFIGURE_MUTUAL, mutual)
+    if mutual.kind != "mutual":
+        raise reason_error("household.not_a_mutual")
+    settings_row, _created = RegisterSettings.unscoped.get_or_create(organization=mutual)
+    settings_row.dependant_age_limit = dependant_age_limit
+    settings_row.whole_household = whole_household
+    settings_row.save(update_fields=["dependant_age_limit", "whole_household"])
+    existing = {c.pk: c for c in AbilityCategory.unscoped.filter(organization=mutual)}
+    codes = [c.code for c in categories if not c.delete]
+    if len(codes) != len(set(codes)):
+        raise reason_error("settings.category_code_twice")
+    for order, wanted in enumerate(categories):
+        row = existing.get(wanted.pk) if wanted.pk else None
+        if wanted.delete:
+            if row is not None and Household.unscoped.filter(ability=row).exists():
+                raise reason_error("settings.category_in_use")
+            if row is not None:
+                row.delete()
+            continue
+        if row is None:
+            row = AbilityCategory(organization=mutual)
+        row.code, row.name_fr, row.name_en = wanted.code, wanted.name_fr, wanted.name_en
+        row.is_indigent, row.order = wanted.is_indigent, order
+        row.save()
+    audit.record(
+        actor,
+        "register.configured",
+        mutual,
+        organization=mutual,
+        dependant_age_limit=dependant_age_limit,
+        whole_household=whole_household,
+        categories=codes,
+    )
+    return settings_row

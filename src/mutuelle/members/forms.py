@@ -152,3 +152,28 @@ class PersonEditForm(PersonForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["relationship"]
+
+
+class RegisterSettingsForm(forms.Form):
+    dependant_age_limit = forms.IntegerField(
+        label=_("Age at which children stop being dependants"),
+        required=False,
+        min_value=1,
+        max_value=40,
+        help_text=_("Empty: children stay dependants whatever their age."),
+    )
+    whole_household = forms.BooleanField(
+        label=_("The statutes enrol whole households (no member joins or leaves alone)"),
+        required=False,
+    )
+
+
+class CategoryForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    code = forms.SlugField(label=_("Code"), max_length=32)
+    name_fr = forms.CharField(label=_("Name (French)"), max_length=80)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=80)
+    is_indigent = forms.BooleanField(label=_("Indigent (subsidy eligible)"), required=False)
+
+
+CategoryFormSet = forms.formset_factory(CategoryForm, extra=1, can_delete=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import duplicates, households, life
+from .views import duplicates, households, life, settings
 
 urlpatterns = [
     path("", households.household_list, name="household_list"),
@@ -20,6 +20,8 @@ urlpatterns = [
     path("<uuid:household_uuid>/edit/", life.household_edit, name="household_edit"),
     path("persons/<uuid:person_uuid>/edit/", life.person_edit, name="person_edit"),
     path("persons/<uuid:person_uuid>/photo.jpg", life.person_photo, name="person_photo"),
+    path("settings/", settings.register_settings_list, name="register_settings_list"),
+    path("settings/<uuid:org_uuid>/", settings.register_settings, name="register_settings"),
     path("duplicates/", duplicates.duplicate_list, name="duplicate_list"),
     path("duplicates/scan/", duplicates.duplicate_scan, name="duplicate_scan"),
     path("duplicates/<int:pair_id>/decide/", duplicates.duplicate_decide, name="duplicate_decide"),

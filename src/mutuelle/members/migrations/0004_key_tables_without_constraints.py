@@ -5,31 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_importrow_warnings'),
-        ('members', '0003_household_life_duplicates_search'),
+        ("core", "0002_importrow_warnings"),
+        ("members", "0003_household_life_duplicates_search"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='personkey',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organization'),
+            model_name="personkey",
+            name="organization",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="core.organization",
+            ),
         ),
         migrations.AlterField(
-            model_name='personkey',
-            name='person',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='keys', to='members.person'),
+            model_name="personkey",
+            name="person",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="keys",
+                to="members.person",
+            ),
         ),
         migrations.AlterField(
-            model_name='searchkey',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organization'),
+            model_name="searchkey",
+            name="organization",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="core.organization",
+            ),
         ),
         migrations.AlterField(
-            model_name='searchkey',
-            name='person',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='search_keys', to='members.person'),
+            model_name="searchkey",
+            name="person",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="search_keys",
+                to="members.person",
+            ),
         ),
     ]
