@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "mutuelle.core",
+    "mutuelle.accounting",
     "mutuelle.members",
     "mutuelle.cards",
 ]

@@ -9,6 +9,7 @@ restrict_admin_to_platform_admins(admin.site)
 urlpatterns = [
     path("", include("mutuelle.core.urls")),
     path("households/", include("mutuelle.members.urls")),
+    path("accounts/", include("mutuelle.accounting.urls")),
     path("cards/", include("mutuelle.cards.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

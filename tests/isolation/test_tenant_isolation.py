@@ -100,6 +100,9 @@ RULES: dict[str, Rule] = {
     "register_settings_list": Rule(expect=frozenset(OWN_LIST | REDIRECTS)),  # to own mutual
     "register_settings": Rule({"org_uuid": "mutual.uuid"}),
     "duplicate_list": Rule(expect=OWN_LIST),
+    "ledger_list": Rule(expect=frozenset(OWN_LIST | REDIRECTS)),  # to one's own ledger
+    "trial_balance": Rule({"org_uuid": "mutual.uuid"}),
+    "install_chart": Rule({"org_uuid": "mutual.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "duplicate_scan": Rule(expect=frozenset(DENIED | {NOT_ALLOWED})),
     "duplicate_decide": Rule({"pair_id": "pair.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
     "notification_read": Rule(
@@ -160,6 +163,7 @@ class Others:
         self.membership = self.household.head.memberships.get()
         self.card = issue_cards(world.admin, [self.membership])[0]
         self.pair = plant_pair(self.household)
+        plant_ledger(world.mutual_b)
         self.print_job = plant_print_job(world)
         self.importer = "places"
         self.fmt = "csv"
@@ -185,6 +189,7 @@ class Others:
             ),
             "pair": self.pair.__class__.unscoped.get(pk=self.pair.pk).decision,
             "register": register_settings_of(self.mutual),
+            "ledger": ledger_of(self.mutual),
             "scans": Job.unscoped.filter(kind="members.scan_duplicates").count(),
             "households": self.household.__class__.unscoped.filter(
                 organization=self.mutual
@@ -253,6 +258,30 @@ def enrol(actor, mutual, family_name):
     ]
     return enrol_household(
         actor, mutual, NewHousehold(persons=persons, phone="+237670000000"), date(2026, 11, 24)
+    )
+
+
+def plant_ledger(mutual) -> None:
+    """The other tenant's accounts, one of them named with the sentinel, and an entry on it."""
+    from datetime import date
+    from decimal import Decimal
+
+    from mutuelle.accounting import actions as ledger
+    from mutuelle.accounting.models import Account
+    from mutuelle.accounting.rules import LineValue
+
+    ledger.install_chart(mutual)
+    Account.unscoped.create(organization=mutual, number="4711", name_fr=SENTINEL, name_en=SENTINEL)
+    lines = [LineValue("4711", debit=Decimal(500)), LineValue("7562", credit=Decimal(500))]
+    ledger.post(mutual, "OD", date(2026, 11, 24), SENTINEL, lines)
+
+
+def ledger_of(mutual) -> tuple:
+    from mutuelle.accounting.models import Account, Entry
+
+    return (
+        Account.unscoped.filter(organization=mutual).count(),
+        Entry.unscoped.filter(organization=mutual).count(),
     )
 
 

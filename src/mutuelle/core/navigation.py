@@ -25,6 +25,7 @@ MENU = [
     Entry("home", _("Home")),
     Entry("household_list", _("Households"), Perm.VIEW_REGISTER),
     Entry("village_cards", _("Membership cards"), Perm.ENROL_MEMBERS),
+    Entry("ledger_list", _("Accounts"), Perm.VIEW_LEDGER),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
     Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
     Entry("user_list", _("Users and roles"), Perm.VIEW_USERS),
@@ -67,7 +68,10 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
     Role.CASHIER: [("job_list", _("Follow your background jobs"))],
     Role.CLAIMS_OFFICER: [("import_index", _("Import provider invoice files"))],
     Role.MEDICAL_ADVISER: [("organization_list", _("See your mutual"))],
-    Role.ACCOUNTANT: [("import_index", _("Import opening balances and statements"))],
+    Role.ACCOUNTANT: [
+        ("ledger_list", _("Check the trial balance")),
+        ("import_index", _("Import opening balances and statements")),
+    ],
     Role.AUDITOR: [
         ("audit_list", _("Read the audit trail")),
         ("user_list", _("Review who holds which role")),

@@ -45,6 +45,8 @@ class Perm(models.TextChoices):
     VIEW_REGISTER = "view_register", _("See the member register")
     ENROL_MEMBERS = "enrol_members", _("Enrol households and record household life")
     CONFIGURE_MUTUAL = "configure_mutual", _("Set a mutual's statutes, categories and cards")
+    VIEW_LEDGER = "view_ledger", _("Read the accounts")
+    KEEP_ACCOUNTS = "keep_accounts", _("Keep the accounts: chart, entries, reversals")
 
 
 # Which scopes each role may be granted on.
@@ -73,6 +75,8 @@ _MANAGER = _READ | {
     Perm.RUN_IMPORTS,
     Perm.SEND_NOTIFICATIONS,
     Perm.CONFIGURE_MUTUAL,
+    Perm.VIEW_LEDGER,
+    Perm.KEEP_ACCOUNTS,
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -99,9 +103,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {Perm.VIEW_ORGANIZATIONS, Perm.VIEW_JOBS, Perm.RUN_IMPORTS, Perm.CHECK_ELIGIBILITY}
     ),
     Role.MEDICAL_ADVISER: frozenset({Perm.VIEW_ORGANIZATIONS, Perm.CHECK_ELIGIBILITY}),
-    Role.ACCOUNTANT: frozenset({Perm.VIEW_ORGANIZATIONS, Perm.VIEW_JOBS, Perm.RUN_IMPORTS}),
+    Role.ACCOUNTANT: frozenset(
+        {
+            Perm.VIEW_ORGANIZATIONS,
+            Perm.VIEW_JOBS,
+            Perm.RUN_IMPORTS,
+            Perm.VIEW_LEDGER,
+            Perm.KEEP_ACCOUNTS,
+        }
+    ),
     # Individuals' data is for the mutual's people; network roles see aggregates (later issues).
-    Role.AUDITOR: _READ | {Perm.VIEW_REGISTER},
+    Role.AUDITOR: _READ | {Perm.VIEW_REGISTER, Perm.VIEW_LEDGER},
     Role.PROVIDER_CLERK: frozenset({Perm.CHECK_ELIGIBILITY}),
 }
 

@@ -110,6 +110,10 @@ def _register(orgs: dict[str, Organization], places: dict[str, Place]) -> None:
         villages = [p for p in places.values() if p.country == mutual.country and p.depth >= 3]
         generate_households(mutual, count, seed=2026, places=villages)
     _register_life(orgs)
+    from mutuelle.accounting.actions import install_chart
+
+    for code in HOUSEHOLDS:
+        install_chart(orgs[code])
 
 
 def _register_life(orgs: dict[str, Organization]) -> None:

@@ -1,0 +1,74 @@
+"""The ledger's screens: the trial balance (proof that the postings balance), the chart."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mutuelle.core.models import Organization
+from mutuelle.core.permissions import can, require
+from mutuelle.core.roles import Perm
+from mutuelle.core.scoping import visible_organizations
+
+from . import actions, queries
+from .models import Account
+
+
+def _ledgers(user):
+    return visible_organizations(user, Perm.VIEW_LEDGER).filter(kind__in=["mutual", "union"])
+
+
+def _ledger(user, org_uuid) -> Organization:
+    try:
+        return _ledgers(user).get(uuid=org_uuid)
+    except (Organization.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
+
+
+@login_required
+def ledger_list(request):
+    organizations = list(_ledgers(request.user).order_by("name"))
+    if not organizations:
+        raise PermissionDenied(Perm.VIEW_LEDGER)
+    if len(organizations) == 1:
+        return redirect("trial_balance", org_uuid=organizations[0].uuid)
+    return render(request, "accounting/ledger_list.html", {"organizations": organizations})
+
+
+@login_required
+def trial_balance(request, org_uuid):
+    organization = _ledger(request.user, org_uuid)
+    try:
+        until = date.fromisoformat(request.GET["until"]) if request.GET.get("until") else None
+    except ValueError:
+        until = None
+        messages.error(request, _("Give the date as YYYY-MM-DD."))
+    rows = queries.trial_balance(organization, until)
+    return render(
+        request,
+        "accounting/trial_balance.html",
+        {
+            "organization": organization,
+            "rows": rows,
+            "until": until,
+            "total_debit": sum(r.debit for r in rows),
+            "total_credit": sum(r.credit for r in rows),
+            "has_chart": Account.unscoped.filter(organization=organization).exists(),
+            "can_keep": can(request.user, Perm.KEEP_ACCOUNTS, organization),
+        },
+    )
+
+
+@login_required
+@require_POST
+def install_chart(request, org_uuid):
+    organization = _ledger(request.user, org_uuid)
+    require(request.user, Perm.KEEP_ACCOUNTS, organization)
+    added = actions.install_chart(organization)
+    messages.success(request, _("%(n)s accounts and the journals installed.") % {"n": added})
+    return redirect("trial_balance", org_uuid=organization.uuid)
