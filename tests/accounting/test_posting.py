@@ -101,3 +101,41 @@ def test_every_journal_balances(mutual):
     actions.reverse(entry, ON, reason="Erreur")
     totals = Line.unscoped.values("entry__journal").annotate(d=Sum("debit"), c=Sum("credit"))
     assert totals and all(row["d"] == row["c"] for row in totals)
+
+
+def test_operations_post_by_their_rule_and_a_mutual_may_change_it(mutual):
+    from mutuelle.accounting.models import PostingRule
+
+    entry = actions.post_operation(mutual, "contribution_paid_mobile", ON, Decimal(2000), "Diop")
+    booked = {(x.account.number, x.debit, x.credit) for x in entry.lines.select_related("account")}
+    assert entry.journal.code == "MM"
+    assert booked == {("555", Decimal(2000), Decimal(0)), ("411", Decimal(0), Decimal(2000))}
+    PostingRule.unscoped.create(
+        organization=mutual,
+        operation="contribution_paid_mobile",
+        journal="BQ",
+        debit="521",
+        credit="411",
+    )
+    again = actions.post_operation(mutual, "contribution_paid_mobile", ON, Decimal(10), "Fall")
+    assert again.journal.code == "BQ"
+    with pytest.raises(ValidationError):
+        actions.post_operation(mutual, "no_such_operation", ON, Decimal(1), "?")
+
+
+def test_opening_balances_are_posted_once(mutual, world):
+    balances = [
+        LineValue("571", debit=Decimal(150000)),
+        LineValue("521", debit=Decimal(2350000)),
+        LineValue("101", credit=Decimal(2500000)),
+    ]
+    entry = actions.open_balances(world.accountant, mutual, date(2026, 1, 1), balances)
+    assert entry.source_type == "accounting.opening" and entry.journal.code == "OD"
+    with pytest.raises(ValidationError):
+        actions.open_balances(world.accountant, mutual, date(2026, 1, 1), balances)
+    actions.reverse(entry, date(2026, 1, 2), reason="Solde bancaire erroné")
+    balances[1] = LineValue("521", debit=Decimal(2300000))
+    balances[2] = LineValue("101", credit=Decimal(2450000))
+    actions.open_balances(world.accountant, mutual, date(2026, 1, 2), balances)
+    rows = {r.number: r.balance for r in queries.trial_balance(mutual)}
+    assert rows["521"] == Decimal(2300000) and rows["101"] == Decimal(-2450000)

@@ -12,8 +12,8 @@ from mutuelle.core import audit
 from mutuelle.core.models import Organization
 
 from . import rules
-from .chart import DEFAULT_ACCOUNTS, DEFAULT_JOURNALS
-from .models import Account, Entry, FiscalYear, Journal, Line
+from .chart import DEFAULT_ACCOUNTS, DEFAULT_JOURNALS, DEFAULT_POSTING_RULES
+from .models import Account, Entry, FiscalYear, Journal, Line, PostingRule
 from .rules import LineValue
 
 REASONS = {
@@ -26,6 +26,8 @@ REASONS = {
     "entry.closed_year": _("The fiscal year of this date is closed."),
     "entry.already_reversed": _("This entry has already been reversed."),
     "entry.reason_required": _("A reversal needs a reason."),
+    "entry.unknown_operation": _("No posting rule for this operation."),
+    "entry.already_opened": _("The opening balances are already posted: reverse them first."),
 }
 
 
@@ -78,6 +80,7 @@ def post(
     actor=None,
     reverses: Entry | None = None,
     reason: str = "",
+    source_key: tuple[str, str] | None = None,
 ) -> Entry:
     """Book one balanced entry. Refused (nothing written) when it does not balance, names an
     account or journal the organization does not have, or falls in a closed fiscal year. The
@@ -105,8 +108,8 @@ def post(
         number=book.next_number,
         date=on,
         label=label[:200],
-        source_type=source._meta.label_lower if source is not None else "",
-        source_id=str(source.pk) if source is not None else "",
+        source_type=source_key[0] if source_key else _source_type(source),
+        source_id=source_key[1] if source_key else (str(source.pk) if source is not None else ""),
         reverses=reverses,
         reason=reason[:200],
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -123,6 +126,10 @@ def post(
         for x in lines
     )
     return entry
+
+
+def _source_type(source) -> str:
+    return source._meta.label_lower if source is not None else ""
 
 
 @transaction.atomic
@@ -150,3 +157,57 @@ def reverse(entry: Entry, on: date, reason: str, actor=None) -> Entry:
     )
     audit.record(actor, "entry.reversed", reversal, organization=entry.organization, reason=reason)
     return reversal
+
+
+def rule_for(organization: Organization, operation: str) -> tuple[str, str, str]:
+    """(journal, debit account, credit account) of an operation for this organization."""
+    rule = PostingRule.unscoped.filter(organization=organization, operation=operation).first()
+    if rule is not None:
+        return rule.journal, rule.debit, rule.credit
+    if operation not in DEFAULT_POSTING_RULES:
+        raise reason_error("entry.unknown_operation")
+    return DEFAULT_POSTING_RULES[operation]
+
+
+def post_operation(
+    organization: Organization,
+    operation: str,
+    on: date,
+    amount,
+    label: str,
+    *,
+    source=None,
+    actor=None,
+    analytic: str = "",
+) -> Entry:
+    """Book an operation by its name with the organization's posting rule: what payments,
+    subsidies and claims call, inside their own transaction."""
+    journal, debit, credit = rule_for(organization, operation)
+    lines = [
+        LineValue(debit, debit=amount, analytic=analytic, label=label),
+        LineValue(credit, credit=amount, analytic=analytic, label=label),
+    ]
+    return post(organization, journal, on, label, lines, source=source, actor=actor)
+
+
+OPENING = "accounting.opening"
+
+
+@transaction.atomic
+def open_balances(actor, organization: Organization, on: date, balances: list[LineValue]) -> Entry:
+    """Going live: the balances carried over from the former books, in one entry of the general
+    journal (they balance, as any balance sheet does). Once: to correct, reverse and post again."""
+    opened = Entry.unscoped.filter(organization=organization, source_type=OPENING)
+    if opened.filter(reversed_by__isnull=True).exists():
+        raise reason_error("entry.already_opened")
+    entry = post(
+        organization,
+        "OD",
+        on,
+        str(_("Opening balances")),
+        balances,
+        actor=actor,
+        source_key=(OPENING, str(organization.pk)),
+    )
+    audit.record(actor, "ledger.opened", entry, organization=organization, on=on.isoformat())
+    return entry

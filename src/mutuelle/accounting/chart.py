@@ -65,3 +65,23 @@ DEFAULT_JOURNALS: list[tuple[str, str, str, str]] = [
     ("PR", "claims", "Prestations", "Claims"),
     ("OD", "general", "Opérations diverses", "General"),
 ]
+
+# What each operation books by default: (journal, debit account, credit account). A mutual may
+# change any of them (PostingRule); the operations' code calls `post_operation()` by name.
+DEFAULT_POSTING_RULES: dict[str, tuple[str, str, str]] = {
+    "contribution_billed": ("CO", "411", "7562"),  # dues of a period, receivable
+    "contribution_paid_cash": ("CA", "571", "411"),
+    "contribution_paid_mobile": ("MM", "555", "411"),
+    "contribution_paid_bank": ("BQ", "521", "411"),
+    "contribution_advance_cash": ("CA", "571", "4191"),  # paid before it is due
+    "entry_fee_cash": ("CA", "571", "7561"),
+    "card_fee_cash": ("CA", "571", "7563"),
+    "subsidy_billed": ("CO", "4581", "718"),
+    "subsidy_received_bank": ("BQ", "521", "4581"),
+    "claim_approved": ("PR", "6581", "402"),
+    "claim_paid_bank": ("BQ", "402", "521"),
+    "cash_benefit_paid_cash": ("CA", "6582", "571"),
+    "cash_shortage": ("CA", "659", "571"),
+    "cash_surplus": ("CA", "571", "759"),
+    "collector_commission_cash": ("CA", "632", "571"),
+}

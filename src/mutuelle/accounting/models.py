@@ -156,3 +156,28 @@ class Line(Immutable):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.debit}/{self.credit}"
+
+
+class PostingRule(models.Model):
+    """A mutual's choice of journal and accounts for one operation (chart.DEFAULT_POSTING_RULES
+    holds the defaults)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    operation = models.CharField(_("operation"), max_length=40)
+    journal = models.CharField(_("journal"), max_length=8)
+    debit = models.CharField(_("debit account"), max_length=12)
+    credit = models.CharField(_("credit account"), max_length=12)
+
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("posting rule")
+        verbose_name_plural = _("posting rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "operation"], name="posting_rule_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation}: {self.debit} / {self.credit}"
