@@ -103,6 +103,10 @@ RULES: dict[str, Rule] = {
     "ledger_list": Rule(expect=frozenset(OWN_LIST | REDIRECTS)),  # to one's own ledger
     "trial_balance": Rule({"org_uuid": "mutual.uuid"}),
     "install_chart": Rule({"org_uuid": "mutual.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "chart": Rule({"org_uuid": "mutual.uuid"}),
+    "account_active": Rule(
+        {"org_uuid": "mutual.uuid", "number": "account_number"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
     "duplicate_scan": Rule(expect=frozenset(DENIED | {NOT_ALLOWED})),
     "duplicate_decide": Rule({"pair_id": "pair.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
     "notification_read": Rule(
@@ -165,6 +169,7 @@ class Others:
         self.pair = plant_pair(self.household)
         plant_ledger(world.mutual_b)
         self.print_job = plant_print_job(world)
+        self.account_number = "4711"
         self.importer = "places"
         self.fmt = "csv"
 
@@ -281,6 +286,7 @@ def ledger_of(mutual) -> tuple:
 
     return (
         Account.unscoped.filter(organization=mutual).count(),
+        list(Account.unscoped.filter(organization=mutual, is_active=False).values_list("number")),
         Entry.unscoped.filter(organization=mutual).count(),
     )
 

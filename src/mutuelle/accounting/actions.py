@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from mutuelle.core import audit
 from mutuelle.core.models import Organization
+from mutuelle.core.permissions import require
+from mutuelle.core.roles import Perm
 
 from . import rules
 from .chart import DEFAULT_ACCOUNTS, DEFAULT_JOURNALS, DEFAULT_POSTING_RULES
@@ -27,6 +29,8 @@ REASONS = {
     "entry.already_reversed": _("This entry has already been reversed."),
     "entry.reason_required": _("A reversal needs a reason."),
     "entry.unknown_operation": _("No posting rule for this operation."),
+    "account.bad_number": _("An account number has 2 to 12 digits and starts with 1 to 8."),
+    "account.exists": _("This account number is already in the chart."),
     "entry.already_opened": _("The opening balances are already posted: reverse them first."),
 }
 
@@ -211,3 +215,34 @@ def open_balances(actor, organization: Organization, on: date, balances: list[Li
     )
     audit.record(actor, "ledger.opened", entry, organization=organization, on=on.isoformat())
     return entry
+
+
+@transaction.atomic
+def add_account(actor, organization: Organization, number: str, name_fr: str, name_en: str):
+    """A new account in the organization's chart (OHADA numbering: 2 to 12 digits, class 1–8)."""
+    if actor is not None:
+        require(actor, Perm.KEEP_ACCOUNTS, organization)
+    number = number.strip()
+    if rules.account_class(number) is None:
+        raise reason_error("account.bad_number")
+    if Account.unscoped.filter(organization=organization, number=number).exists():
+        raise reason_error("account.exists")
+    account = Account.unscoped.create(
+        organization=organization, number=number, name_fr=name_fr.strip(), name_en=name_en.strip()
+    )
+    audit.record(actor, "account.added", account, organization=organization, number=number)
+    return account
+
+
+@transaction.atomic
+def set_account_active(actor, account: Account, active: bool) -> None:
+    """An account is never deleted (entries may name it); an inactive one takes no posting."""
+    if actor is not None:
+        require(actor, Perm.KEEP_ACCOUNTS, account.organization)
+    Account.unscoped.filter(pk=account.pk).update(is_active=active)
+    audit.record(
+        actor,
+        "account.activated" if active else "account.deactivated",
+        account,
+        organization=account.organization,
+    )

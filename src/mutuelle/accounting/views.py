@@ -16,6 +16,7 @@ from mutuelle.core.roles import Perm
 from mutuelle.core.scoping import visible_organizations
 
 from . import actions, queries
+from .forms import AccountForm
 from .models import Account
 
 
@@ -72,3 +73,39 @@ def install_chart(request, org_uuid):
     added = actions.install_chart(organization)
     messages.success(request, _("%(n)s accounts and the journals installed.") % {"n": added})
     return redirect("trial_balance", org_uuid=organization.uuid)
+
+
+@login_required
+def chart(request, org_uuid):
+    """The chart of accounts; those who keep the accounts add and deactivate accounts."""
+    organization = _ledger(request.user, org_uuid)
+    can_keep = can(request.user, Perm.KEEP_ACCOUNTS, organization)
+    form = AccountForm(request.POST or None)
+    if request.method == "POST":
+        require(request.user, Perm.KEEP_ACCOUNTS, organization)
+        if form.is_valid():
+            try:
+                actions.add_account(request.user, organization, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error("number", exc)
+            else:
+                messages.success(request, _("Account added."))
+                return redirect("chart", org_uuid=organization.uuid)
+    accounts = Account.unscoped.filter(organization=organization).order_by("number")
+    return render(
+        request,
+        "accounting/chart.html",
+        {"organization": organization, "accounts": accounts, "form": form, "can_keep": can_keep},
+    )
+
+
+@login_required
+@require_POST
+def account_active(request, org_uuid, number):
+    organization = _ledger(request.user, org_uuid)
+    require(request.user, Perm.KEEP_ACCOUNTS, organization)
+    account = Account.unscoped.filter(organization=organization, number=number).first()
+    if account is None:
+        raise Http404
+    actions.set_account_active(request.user, account, request.POST.get("active") == "1")
+    return redirect("chart", org_uuid=organization.uuid)
