@@ -14,16 +14,22 @@ class BadImage(ValueError):
     """Not a picture we can read (or far too large)."""
 
 
-def portrait_jpeg(data: bytes, box: tuple[int, int] = PORTRAIT_BOX, quality: int = 82) -> bytes:
-    """The picture turned upright (camera orientation), in colour, within `box`, as JPEG."""
+def _opened(data: bytes) -> Image.Image:
+    """The picture, opened after checking its size and integrity (BadImage otherwise, or the
+    errors that the callers turn into BadImage)."""
     if not data or len(data) > MAX_BYTES:
         raise BadImage("empty or too large")
+    with Image.open(BytesIO(data)) as probe:
+        if probe.width * probe.height > MAX_PIXELS:
+            raise BadImage("too many pixels")
+        probe.verify()  # a verified image cannot be used again: open it a second time
+    return Image.open(BytesIO(data))
+
+
+def portrait_jpeg(data: bytes, box: tuple[int, int] = PORTRAIT_BOX, quality: int = 82) -> bytes:
+    """The picture turned upright (camera orientation), in colour, within `box`, as JPEG."""
     try:
-        with Image.open(BytesIO(data)) as probe:
-            if probe.width * probe.height > MAX_PIXELS:
-                raise BadImage("too many pixels")
-            probe.verify()
-        with Image.open(BytesIO(data)) as img:
+        with _opened(data) as img:
             upright = ImageOps.exif_transpose(img)
             rgb = upright.convert("RGB")
             rgb.thumbnail(box, Image.Resampling.LANCZOS)
@@ -40,14 +46,8 @@ LOGO_BOX = (400, 400)  # printed 8.4 mm wide on a card: 400 px is more than 600 
 def logo_image(data: bytes, box: tuple[int, int] = LOGO_BOX) -> tuple[bytes, str]:
     """A logo within `box`: PNG when the picture has transparency (kept), else JPEG.
     Returns (bytes, extension without the dot). BadImage when it is not a readable picture."""
-    if not data or len(data) > MAX_BYTES:
-        raise BadImage("empty or too large")
     try:
-        with Image.open(BytesIO(data)) as probe:
-            if probe.width * probe.height > MAX_PIXELS:
-                raise BadImage("too many pixels")
-            probe.verify()
-        with Image.open(BytesIO(data)) as img:
+        with _opened(data) as img:
             upright = ImageOps.exif_transpose(img)
             transparent = upright.mode in ("RGBA", "LA", "PA") or (
                 upright.mode == "P" and "transparency" in upright.info

@@ -143,6 +143,40 @@ def allocate_serials(mutual: Organization, count: int) -> list[int]:
     return list(range(first, first + count))
 
 
+def _open_membership(
+    actor,
+    mutual: Organization,
+    person: Person,
+    serial: int,
+    *,
+    enrolled_on: date,
+    waiting_from: date,
+    status: str,
+    since: date,
+    reason: str,
+    note: str = "",
+) -> Membership:
+    """A new membership and the first event of its status history."""
+    membership = Membership.unscoped.create(
+        organization=mutual,
+        person=person,
+        number=rules.format_number(mutual.code, serial),
+        enrolled_on=enrolled_on,
+        waiting_from=waiting_from,
+        status=status,
+        status_since=since,
+    )
+    StatusEvent.unscoped.create(
+        membership=membership,
+        to_status=status,
+        on=since,
+        reason=reason,
+        note=note,
+        actor=_actor_or_none(actor),
+    )
+    return membership
+
+
 @transaction.atomic
 def enrol_household(actor, mutual: Organization, data: NewHousehold, on: date) -> Household:
     """Enrol a household with its members: persons, memberships (pending, waiting period
@@ -214,21 +248,16 @@ def enrol_household(actor, mutual: Organization, data: NewHousehold, on: date) -
             phone=new.phone,
             name_normalized=normalize(f"{new.given_names} {new.family_name}"),
         )
-        membership = Membership.unscoped.create(
-            organization=mutual,
-            person=person,
-            number=rules.format_number(mutual.code, serial),
+        _open_membership(
+            actor,
+            mutual,
+            person,
+            serial,
             enrolled_on=on,
             waiting_from=on,
             status=rules.PENDING,
-            status_since=on,
-        )
-        StatusEvent.unscoped.create(
-            membership=membership,
-            to_status=rules.PENDING,
-            on=on,
+            since=on,
             reason="enrolment",
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
         )
         if new.relationship == "head":
             head = person
@@ -353,21 +382,16 @@ def declare_birth(
     )
     status = rules.ACTIVE if head_active else rules.PENDING
     serial = allocate_serials(household.organization, 1)[0]
-    membership = Membership.unscoped.create(
-        organization=household.organization,
-        person=person,
-        number=rules.format_number(household.organization.code, serial),
+    _open_membership(
+        actor,
+        household.organization,
+        person,
+        serial,
         enrolled_on=on,
         waiting_from=birth_date,
         status=status,
-        status_since=birth_date,
-    )
-    StatusEvent.unscoped.create(
-        membership=membership,
-        to_status=status,
-        on=birth_date,
+        since=birth_date,
         reason="birth",
-        actor=_actor_or_none(actor),
     )
     duplicates.index_keys([person])
     audit.record(actor, "household.birth_declared", household, organization=household.organization)
@@ -531,22 +555,17 @@ def transfer_household(actor, household: Household, to: Organization, *, on: dat
         change_status(
             actor, membership, rules.WITHDRAWN, on, reason="transfer", household_wide=True
         )
-        moved = Membership.unscoped.create(
-            organization=to,
-            person=person,
-            number=rules.format_number(to.code, next(serials)),
+        _open_membership(
+            actor,
+            to,
+            person,
+            next(serials),
             enrolled_on=on,
-            waiting_from=membership.waiting_from,
+            waiting_from=membership.waiting_from,  # seniority in the union is kept
             status=membership.status,
-            status_since=on,
-        )
-        StatusEvent.unscoped.create(
-            membership=moved,
-            to_status=moved.status,
-            on=on,
+            since=on,
             reason="transfer",
             note=membership.number,
-            actor=_actor_or_none(actor),
         )
     Person.unscoped.filter(household=household).update(organization=to)
     household.organization = to

@@ -9,8 +9,9 @@ from mutuelle.lib.phone import normalize_phone
 from .models import AbilityCategory, IdDocument, RegisterSettings, Relationship, Sex, Status
 
 
-class HouseholdForm(forms.Form):
-    mutual = forms.ModelChoiceField(label=_("Mutual"), queryset=Organization.unscoped.none())
+class HouseholdDetailsForm(forms.Form):
+    """What enrolment asks of a household and a correction may change."""
+
     place = forms.ModelChoiceField(
         label=_("Village or place"), queryset=Place.unscoped.none(), required=False
     )
@@ -22,6 +23,14 @@ class HouseholdForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data.get("phone") or "")
+
+
+class HouseholdForm(HouseholdDetailsForm):
+    field_order = ["mutual"]
+    mutual = forms.ModelChoiceField(label=_("Mutual"), queryset=Organization.unscoped.none())
     all_members_listed = forms.BooleanField(
         label=_("Every member of the household is listed (the statutes enrol whole households)"),
         required=False,
@@ -41,9 +50,6 @@ class HouseholdForm(forms.Form):
             "name"
         )
         self.fields["ability"].queryset = AbilityCategory.unscoped.filter(organization__in=mutuals)
-
-    def clean_phone(self):
-        return normalize_phone(self.cleaned_data.get("phone") or "")
 
 
 class PersonForm(forms.Form):
@@ -105,19 +111,7 @@ class DeathForm(forms.Form):
     )
 
 
-class HouseholdEditForm(forms.Form):
-    place = forms.ModelChoiceField(
-        label=_("Village or place"), queryset=Place.unscoped.none(), required=False
-    )
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    phone = forms.CharField(label=_("Household phone"), max_length=32, required=False)
-    ability = forms.ModelChoiceField(
-        label=_("Ability to pay"), queryset=AbilityCategory.unscoped.none(), required=False
-    )
-    notes = forms.CharField(
-        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
+class HouseholdEditForm(HouseholdDetailsForm):
     def __init__(self, *args, household, **kwargs):
         mutual = household.organization
         kwargs.setdefault(
@@ -135,9 +129,6 @@ class HouseholdEditForm(forms.Form):
             "name"
         )
         self.fields["ability"].queryset = AbilityCategory.unscoped.filter(organization=mutual)
-
-    def clean_phone(self):
-        return normalize_phone(self.cleaned_data.get("phone") or "")
 
 
 class PersonEditForm(PersonForm):

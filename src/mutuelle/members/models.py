@@ -256,56 +256,46 @@ class StatusEvent(models.Model):
         return f"{self.membership_id}: {self.from_status} → {self.to_status}"
 
 
-class PersonKey(models.Model):
-    """Blocking keys of a person (lib.names.blocking_keys): duplicate candidates are found by
-    equality on an indexed column, the same on SQLite and PostgreSQL, at any register size."""
+class KeyRow(models.Model):
+    """A key of a person, derived from their names: rewritten from the persons, so there is no
+    database constraint to check on each of the millions of rows a large import writes
+    (deletions still cascade, through Django)."""
 
-    # Derived rows, rewritten from the persons: no database constraint to check on each of
-    # the millions of rows a large import writes (deletions still cascade, through Django).
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="keys", db_constraint=False
+        Person, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     organization = models.ForeignKey(
         Organization,
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
-        db_index=False,  # covered by the (organization, key) / (key, organization) index
+        db_index=False,  # covered by the subclass's (organization, key) / (key, organization)
     )
     key = models.CharField(max_length=64)
 
     unscoped = models.Manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class PersonKey(KeyRow):
+    """Blocking keys of a person (lib.names.blocking_keys): duplicate candidates are found by
+    equality on an indexed column, the same on SQLite and PostgreSQL, at any register size."""
 
     class Meta:
         indexes = [models.Index(fields=["organization", "key"])]
 
-    def __str__(self) -> str:
-        return self.key
 
-
-class SearchKey(models.Model):
+class SearchKey(KeyRow):
     """Search keys of a person (lib.names.search_keys): phonetic keys of each name part and of
     each pair of parts, so that a misspelled name is found by an indexed equality lookup."""
 
-    person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="search_keys", db_constraint=False
-    )
-    organization = models.ForeignKey(
-        Organization,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,  # covered by the (organization, key) / (key, organization) index
-    )
-    key = models.CharField(max_length=64)
-
-    unscoped = models.Manager()
-
     class Meta:
         indexes = [models.Index(fields=["key", "organization"])]
-
-    def __str__(self) -> str:
-        return self.key
 
 
 class Decision(models.TextChoices):

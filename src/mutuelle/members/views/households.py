@@ -257,6 +257,18 @@ def _household_for_change(request, household_uuid):
     return household
 
 
+def _person_for_change(request, person_uuid) -> Person:
+    """A person the user may see and whose register they may change (404 / 403 otherwise)."""
+    person = get_for_user(
+        Person.unscoped.select_related("household", "organization"),
+        request.user,
+        Perm.VIEW_REGISTER,
+        uuid=person_uuid,
+    )
+    require(request.user, Perm.ENROL_MEMBERS, person.organization)
+    return person
+
+
 def _report(request, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
@@ -287,13 +299,7 @@ def household_birth(request, household_uuid):
 @login_required
 @require_POST
 def person_death(request, person_uuid):
-    person = get_for_user(
-        Person.unscoped.select_related("household", "organization"),
-        request.user,
-        Perm.VIEW_REGISTER,
-        uuid=person_uuid,
-    )
-    require(request.user, Perm.ENROL_MEMBERS, person.organization)
+    person = _person_for_change(request, person_uuid)
     form = DeathForm(request.POST)
     if form.is_valid():
         try:

@@ -10,14 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mutuelle.core.permissions import require
 from mutuelle.core.roles import Perm
 from mutuelle.core.scoping import get_for_user
 
 from .. import actions, queries
 from ..forms import HouseholdEditForm, PersonEditForm
 from ..models import Person, Relationship
-from .households import _household_for_change, _report
+from .households import _household_for_change, _person_for_change, _report
 
 MOVER_RELATIONSHIPS = {value for value, _label in Relationship.choices} - {"head"}
 
@@ -104,13 +103,7 @@ def household_edit(request, household_uuid):
 
 @login_required
 def person_edit(request, person_uuid):
-    person = get_for_user(
-        Person.unscoped.select_related("household", "organization"),
-        request.user,
-        Perm.VIEW_REGISTER,
-        uuid=person_uuid,
-    )
-    require(request.user, Perm.ENROL_MEMBERS, person.organization)
+    person = _person_for_change(request, person_uuid)
     initial = {f: getattr(person, f) for f in actions.PERSON_FIELDS}
     form = PersonEditForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
