@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "mutuelle.accounting",
     "mutuelle.members",
     "mutuelle.cards",
+    "mutuelle.benefits",
+    "mutuelle.contributions",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,8 @@ urlpatterns = [
     path("households/", include("mutuelle.members.urls")),
     path("accounts/", include("mutuelle.accounting.urls")),
     path("cards/", include("mutuelle.cards.urls")),
+    path("benefits/", include("mutuelle.benefits.urls")),
+    path("contributions/", include("mutuelle.contributions.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

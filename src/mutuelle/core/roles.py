@@ -47,6 +47,17 @@ class Perm(models.TextChoices):
     CONFIGURE_MUTUAL = "configure_mutual", _("Set a mutual's statutes, categories and cards")
     VIEW_LEDGER = "view_ledger", _("Read the accounts")
     KEEP_ACCOUNTS = "keep_accounts", _("Keep the accounts: chart, entries, reversals")
+    VIEW_BENEFITS = "view_benefits", _("See acts, benefit packages and contribution rules")
+    MANAGE_BENEFITS = (
+        "manage_benefits",
+        _("Define acts, benefit packages, contribution rules and subsidy programmes"),
+    )
+    COLLECT_PAYMENTS = "collect_payments", _("Record payments and print receipts")
+    BILL_DUES = "bill_dues", _("Bill dues and follow arrears")
+    APPROVE_CORRECTIONS = (
+        "approve_corrections",
+        _("Approve a correction made by someone else (second person)"),
+    )
 
 
 # Which scopes each role may be granted on.
@@ -77,11 +88,25 @@ _MANAGER = _READ | {
     Perm.CONFIGURE_MUTUAL,
     Perm.VIEW_LEDGER,
     Perm.KEEP_ACCOUNTS,
+    Perm.VIEW_BENEFITS,
+    Perm.MANAGE_BENEFITS,
+    Perm.COLLECT_PAYMENTS,
+    Perm.BILL_DUES,
+    Perm.APPROVE_CORRECTIONS,
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PLATFORM_ADMIN: _ALL,
-    Role.NETWORK_COORDINATOR: (_MANAGER - {Perm.VIEW_REGISTER, Perm.ENROL_MEMBERS})
+    Role.NETWORK_COORDINATOR: (
+        _MANAGER
+        - {
+            Perm.VIEW_REGISTER,
+            Perm.ENROL_MEMBERS,
+            Perm.COLLECT_PAYMENTS,
+            Perm.BILL_DUES,
+            Perm.APPROVE_CORRECTIONS,
+        }
+    )
     | {Perm.MANAGE_ORGANIZATIONS, Perm.MANAGE_PLACES},
     Role.COUNTRY_FOCAL_POINT: _READ | {Perm.RUN_IMPORTS, Perm.MANAGE_PLACES},
     Role.UNION_MANAGER: _MANAGER | {Perm.MANAGE_ORGANIZATIONS},
@@ -94,15 +119,31 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CHECK_ELIGIBILITY,
             Perm.VIEW_REGISTER,
             Perm.ENROL_MEMBERS,
+            Perm.VIEW_BENEFITS,
         }
     ),
     Role.CASHIER: frozenset(
-        {Perm.VIEW_ORGANIZATIONS, Perm.VIEW_JOBS, Perm.CHECK_ELIGIBILITY, Perm.VIEW_REGISTER}
+        {
+            Perm.VIEW_ORGANIZATIONS,
+            Perm.VIEW_JOBS,
+            Perm.CHECK_ELIGIBILITY,
+            Perm.VIEW_REGISTER,
+            Perm.VIEW_BENEFITS,
+            Perm.COLLECT_PAYMENTS,
+        }
     ),
     Role.CLAIMS_OFFICER: frozenset(
-        {Perm.VIEW_ORGANIZATIONS, Perm.VIEW_JOBS, Perm.RUN_IMPORTS, Perm.CHECK_ELIGIBILITY}
+        {
+            Perm.VIEW_ORGANIZATIONS,
+            Perm.VIEW_JOBS,
+            Perm.RUN_IMPORTS,
+            Perm.CHECK_ELIGIBILITY,
+            Perm.VIEW_BENEFITS,
+        }
     ),
-    Role.MEDICAL_ADVISER: frozenset({Perm.VIEW_ORGANIZATIONS, Perm.CHECK_ELIGIBILITY}),
+    Role.MEDICAL_ADVISER: frozenset(
+        {Perm.VIEW_ORGANIZATIONS, Perm.CHECK_ELIGIBILITY, Perm.VIEW_BENEFITS}
+    ),
     Role.ACCOUNTANT: frozenset(
         {
             Perm.VIEW_ORGANIZATIONS,
@@ -110,10 +151,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.RUN_IMPORTS,
             Perm.VIEW_LEDGER,
             Perm.KEEP_ACCOUNTS,
+            Perm.VIEW_BENEFITS,
+            Perm.BILL_DUES,
+            Perm.APPROVE_CORRECTIONS,
         }
     ),
     # Individuals' data is for the mutual's people; network roles see aggregates (later issues).
-    Role.AUDITOR: _READ | {Perm.VIEW_REGISTER, Perm.VIEW_LEDGER},
+    Role.AUDITOR: _READ | {Perm.VIEW_REGISTER, Perm.VIEW_LEDGER, Perm.VIEW_BENEFITS},
     Role.PROVIDER_CLERK: frozenset({Perm.CHECK_ELIGIBILITY}),
 }
 
