@@ -6,3 +6,9 @@ class ContributionsConfig(AppConfig):
     name = "mutuelle.contributions"
     label = "contributions"
     verbose_name = _("Contributions")
+
+    def ready(self) -> None:
+        # The billing job kind registers itself; the revenue recognition is a daily job.
+        from . import jobs
+
+        jobs.declare_periodic()

@@ -1,0 +1,33 @@
+"""Contributions: rule versions, dues, payments and receipts, cash control."""
+
+from .dues import BillingRun, Due
+from .payments import (
+    Allocation,
+    Correction,
+    CorrectionStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Receipt,
+    ReceiptSeries,
+    SeriesKind,
+    TillClosing,
+)
+from .plans import ArrearsSettings, RuleVersion
+
+__all__ = [
+    "Allocation",
+    "ArrearsSettings",
+    "BillingRun",
+    "Correction",
+    "CorrectionStatus",
+    "Due",
+    "Payment",
+    "PaymentMethod",
+    "PaymentStatus",
+    "Receipt",
+    "ReceiptSeries",
+    "SeriesKind",
+    "RuleVersion",
+    "TillClosing",
+]

@@ -1,0 +1,77 @@
+"""What members pay: a mutual's contribution rule, in versions with effective dates, and its
+arrears policy."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from mutuelle.core.models import Organization
+
+
+class RuleVersion(models.Model):
+    """One version of a mutual's contribution rule. The configuration is the plain mapping that
+    `contributions.rules.rule_errors` validates and `rule_from_config` reads: it has no field for
+    sex or health, and a configuration naming one is refused. An adopted version is never
+    edited: a new version is made, and adopting it closes the previous one."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("mutual"), on_delete=models.PROTECT, related_name="+"
+    )
+    label = models.CharField(_("label"), max_length=120)
+    config = models.JSONField(_("configuration"), default=dict)
+    effective_from = models.DateField(_("in force from"), null=True, blank=True)
+    effective_to = models.DateField(_("in force until"), null=True, blank=True)
+    adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("contribution rule version")
+        verbose_name_plural = _("contribution rule versions")
+        ordering = ["organization", "-effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_from__lte=models.F("effective_to")),
+                name="rule_version_dates",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_adopted(self) -> bool:
+        return self.adopted_at is not None
+
+
+class ArrearsSettings(models.Model):
+    """A mutual's arrears policy (contributions.rules.ArrearsPolicy)."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="arrears_settings"
+    )
+    grace_days = models.PositiveSmallIntegerField(_("grace period (days)"), default=30)
+    suspend_after = models.PositiveSmallIntegerField(
+        _("unpaid periods before suspension"), default=2
+    )
+    new_waiting_on_reinstatement = models.BooleanField(
+        _("a new waiting period after reinstatement"), default=False
+    )
+
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("arrears policy")
+        verbose_name_plural = _("arrears policies")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}"
