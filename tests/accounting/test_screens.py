@@ -22,11 +22,11 @@ def test_an_accountant_installs_the_chart_and_reads_a_balanced_trial_balance(cli
     assert Account.unscoped.filter(organization=world.mutual_a).count() > 40
     lines = [LineValue("571", debit=Decimal(3500)), LineValue("7562", credit=Decimal(3500))]
     actions.post(world.mutual_a, "CA", date(2026, 11, 24), "Cotisation", lines)
-    response = client.get(url)
+    response = client.get(url, {"until": "2026-12-31"})
     rows = {r.number: r for r in response.context["rows"]}
     assert rows["571"].balance == Decimal(3500) and rows["7562"].balance == Decimal(-3500)
     page = response.content.decode()
-    assert "571 Caisse" in page and "équilibrée" in page and "NON" not in page
+    assert "571</a> Caisse" in page and "équilibrée" in page and "NON" not in page
 
 
 def test_an_auditor_reads_but_does_not_install(client, world):

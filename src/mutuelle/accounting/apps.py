@@ -6,3 +6,7 @@ class AccountingConfig(AppConfig):
     name = "mutuelle.accounting"
     label = "accounting"
     verbose_name = _("Accounting")
+
+    def ready(self):
+        # The opening balances importer registers itself.
+        from . import imports  # noqa: F401

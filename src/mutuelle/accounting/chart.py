@@ -2,6 +2,8 @@
 OHADA numbering, following SYCEBNL (the OHADA system for non-profit entities), French and
 English names. A compact set of what a mutual books; each mutual adds its own accounts."""
 
+from django.utils.translation import gettext_lazy as _
+
 # (number, French, English)
 DEFAULT_ACCOUNTS: list[tuple[str, str, str]] = [
     ("101", "Fonds associatifs sans droit de reprise", "Association funds without right of return"),
@@ -85,3 +87,31 @@ DEFAULT_POSTING_RULES: dict[str, tuple[str, str, str]] = {
     "cash_surplus": ("CA", "571", "759"),
     "collector_commission_cash": ("CA", "632", "571"),
 }
+
+# What each operation is, in words, for the posting rules screen (an operation without a label
+# shows its code).
+OPERATION_LABELS = {
+    "contribution_billed": _("Contributions billed (dues of a period)"),
+    "contribution_paid_cash": _("Contribution paid in cash"),
+    "contribution_paid_mobile": _("Contribution paid by mobile money"),
+    "contribution_paid_bank": _("Contribution paid by bank transfer"),
+    "contribution_advance_cash": _("Contribution paid in cash before it is due"),
+    "entry_fee_cash": _("Entry fee paid in cash"),
+    "card_fee_cash": _("Card fee paid in cash"),
+    "subsidy_billed": _("Subsidy billed to a third-party payer"),
+    "subsidy_received_bank": _("Subsidy received by bank transfer"),
+    "claim_approved": _("Claim approved (owed to the provider)"),
+    "claim_paid_bank": _("Claim paid to the provider by bank transfer"),
+    "cash_benefit_paid_cash": _("Cash benefit paid in cash"),
+    "cash_shortage": _("Cash shortage at till closing"),
+    "cash_surplus": _("Cash surplus at till closing"),
+    "collector_commission_cash": _("Collector's commission paid in cash"),
+}
+
+# Year-end closing (SYCEBNL): the balances of the income-statement classes (6 expenses,
+# 7 income, 8 other expenses and income) go to the net result in class 1, a surplus to 131 and
+# a deficit to 139; the balance-sheet classes (1 to 5) are carried to the next year ("à
+# nouveau"). Both entries are written in the general journal.
+RESULT_SURPLUS_ACCOUNT = "131"
+RESULT_DEFICIT_ACCOUNT = "139"
+CLOSING_JOURNAL = "OD"

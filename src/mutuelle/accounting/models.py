@@ -3,6 +3,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,9 @@ class FiscalYear(models.Model):
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     unscoped = models.Manager()
 
@@ -80,6 +84,38 @@ class FiscalYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("period_list", args=[self.organization.uuid])
+
+
+class Period(models.Model):
+    """An accounting period (a month) of a fiscal year: once closed, nothing is posted in it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="periods")
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("accounting period")
+        verbose_name_plural = _("accounting periods")
+        ordering = ["organization", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "start"], name="period_unique"),
+            models.CheckConstraint(
+                condition=models.Q(start__lte=models.F("end")), name="period_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m}"
 
 
 class Immutable(models.Model):
@@ -131,7 +167,12 @@ class Entry(Immutable):
         ]
 
     def __str__(self) -> str:
-        return f"{self.journal_id}-{self.number}"
+        return f"{self.journal.code}-{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "entry_detail", args=[self.organization.uuid, self.journal.code, self.number]
+        )
 
 
 class Line(Immutable):

@@ -1,6 +1,4 @@
-"""The ledger's screens: the trial balance (proof that the postings balance), the chart."""
-
-from datetime import date
+"""The ledger's home (the trial balance: proof that the postings balance) and the chart."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,30 +8,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mutuelle.core.models import Organization
 from mutuelle.core.permissions import can, require
 from mutuelle.core.roles import Perm
-from mutuelle.core.scoping import visible_organizations
 
-from . import actions, queries
-from .forms import AccountForm
-from .models import Account
-
-
-def _ledgers(user):
-    return visible_organizations(user, Perm.VIEW_LEDGER).filter(kind__in=["mutual", "union"])
-
-
-def _ledger(user, org_uuid) -> Organization:
-    try:
-        return _ledgers(user).get(uuid=org_uuid)
-    except (Organization.DoesNotExist, ValidationError, ValueError) as exc:
-        raise Http404 from exc
+from .. import actions, queries
+from ..forms import AccountForm
+from ..models import Account
+from .common import day, ledger, ledgers
 
 
 @login_required
 def ledger_list(request):
-    organizations = list(_ledgers(request.user).order_by("name"))
+    organizations = list(ledgers(request.user).order_by("name"))
     if not organizations:
         raise PermissionDenied(Perm.VIEW_LEDGER)
     if len(organizations) == 1:
@@ -43,13 +29,15 @@ def ledger_list(request):
 
 @login_required
 def trial_balance(request, org_uuid):
-    organization = _ledger(request.user, org_uuid)
-    try:
-        until = date.fromisoformat(request.GET["until"]) if request.GET.get("until") else None
-    except ValueError:
-        until = None
+    """The balance of every account from the fiscal year's first day until a date (today by
+    default): the ledger's home page."""
+    organization = ledger(request.user, org_uuid)
+    until = day(request.GET, "until")
+    if request.GET.get("until") and until is None:
         messages.error(request, _("Give the date as YYYY-MM-DD."))
-    rows = queries.trial_balance(organization, until)
+    until = until or actions.local_today(organization)
+    start = queries.year_start(organization, until)
+    rows = queries.trial_balance(organization, until, start=start)
     return render(
         request,
         "accounting/trial_balance.html",
@@ -57,6 +45,7 @@ def trial_balance(request, org_uuid):
             "organization": organization,
             "rows": rows,
             "until": until,
+            "start": start,
             "total_debit": sum(r.debit for r in rows),
             "total_credit": sum(r.credit for r in rows),
             "has_chart": Account.unscoped.filter(organization=organization).exists(),
@@ -68,7 +57,7 @@ def trial_balance(request, org_uuid):
 @login_required
 @require_POST
 def install_chart(request, org_uuid):
-    organization = _ledger(request.user, org_uuid)
+    organization = ledger(request.user, org_uuid)
     require(request.user, Perm.KEEP_ACCOUNTS, organization)
     added = actions.install_chart(organization)
     messages.success(request, _("%(n)s accounts and the journals installed.") % {"n": added})
@@ -78,7 +67,7 @@ def install_chart(request, org_uuid):
 @login_required
 def chart(request, org_uuid):
     """The chart of accounts; those who keep the accounts add and deactivate accounts."""
-    organization = _ledger(request.user, org_uuid)
+    organization = ledger(request.user, org_uuid)
     can_keep = can(request.user, Perm.KEEP_ACCOUNTS, organization)
     form = AccountForm(request.POST or None)
     if request.method == "POST":
@@ -102,7 +91,7 @@ def chart(request, org_uuid):
 @login_required
 @require_POST
 def account_active(request, org_uuid, number):
-    organization = _ledger(request.user, org_uuid)
+    organization = ledger(request.user, org_uuid)
     require(request.user, Perm.KEEP_ACCOUNTS, organization)
     account = Account.unscoped.filter(organization=organization, number=number).first()
     if account is None:
