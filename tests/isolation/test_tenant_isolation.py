@@ -40,6 +40,16 @@ OWN_LIST = frozenset({200, 403})  # lists of one's own tenant: allowed, filtered
 REDIRECTS = frozenset({302})
 
 RULES: dict[str, Rule] = {
+    "cashier": Rule(expect=OWN_LIST),
+    "cashier_household": Rule({"household_uuid": "household.uuid"}),
+    "receipt_detail": Rule({"payment_uuid": "payment.uuid"}),
+    "receipt_pdf": Rule({"payment_uuid": "payment.uuid"}),
+    "correction_request": Rule({"payment_uuid": "payment.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "till": Rule(expect=OWN_LIST),
+    "correction_list": Rule(expect=OWN_LIST),
+    "correction_decide": Rule(
+        {"correction_id": "correction.pk"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
     "home": Rule(expect=frozenset({200})),
     "healthz": Rule(expect=frozenset({200})),
     "whoami": Rule(expect=frozenset({200})),
@@ -107,6 +117,27 @@ RULES: dict[str, Rule] = {
     "account_active": Rule(
         {"org_uuid": "mutual.uuid", "number": "account_number"}, frozenset(DENIED | {NOT_ALLOWED})
     ),
+    "account_ledger": Rule({"org_uuid": "mutual.uuid", "number": "account_number"}),
+    "journal_list": Rule({"org_uuid": "mutual.uuid"}),
+    "journal_entries": Rule({"org_uuid": "mutual.uuid", "code": "journal_code"}),
+    "entry_detail": Rule(
+        {"org_uuid": "mutual.uuid", "code": "journal_code", "number": "entry_number"},
+        frozenset(DENIED | {NOT_ALLOWED}),
+    ),
+    "period_list": Rule({"org_uuid": "mutual.uuid"}),
+    "year_open": Rule({"org_uuid": "mutual.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "period_close": Rule(
+        {"org_uuid": "mutual.uuid", "start": "period_start"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "period_reopen": Rule(
+        {"org_uuid": "mutual.uuid", "start": "closed_period_start"},
+        frozenset(DENIED | {NOT_ALLOWED}),
+    ),
+    "year_close": Rule(
+        {"org_uuid": "mutual.uuid", "start": "year_start"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "posting_rules": Rule({"org_uuid": "mutual.uuid"}),
+    "posting_rule_edit": Rule({"org_uuid": "mutual.uuid", "operation": "operation"}),
     "duplicate_scan": Rule(expect=frozenset(DENIED | {NOT_ALLOWED})),
     "duplicate_decide": Rule({"pair_id": "pair.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
     "notification_read": Rule(
@@ -131,6 +162,20 @@ RULES: dict[str, Rule] = {
     "card_design_list": Rule(expect=frozenset({200, 302, 403, NOT_ALLOWED})),
     "card_design": Rule({"org_uuid": "mutual.uuid"}),
     "card_public_keys": Rule(expect=frozenset({200, NOT_ALLOWED})),  # public keys, no tenant data
+    "package_list": Rule(expect=OWN_LIST),
+    "package_create": Rule(expect=OWN_LIST),
+    "package_detail": Rule({"package_uuid": "version.package.uuid"}),
+    "version_detail": Rule({"version_uuid": "version.uuid"}),
+    "version_terms": Rule({"version_uuid": "version.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "line_create": Rule({"version_uuid": "version.uuid"}),
+    "version_copy": Rule({"version_uuid": "adopted.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "version_adopt": Rule({"version_uuid": "version.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "version_preview": Rule({"version_uuid": "version.uuid"}),
+    "line_delete": Rule({"line_uuid": "coverage_line.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "act_list": Rule(expect=OWN_LIST),
+    "act_create": Rule(expect=OWN_LIST),
+    "act_starter": Rule(expect=frozenset(DENIED | {NOT_ALLOWED})),
+    "act_detail": Rule({"act_uuid": "act.uuid"}),
 }
 # Django admin is for platform administrators only: everyone else is sent to its login.
 ADMIN_RULE = Rule(expect=REDIRECTS)
@@ -169,7 +214,14 @@ class Others:
         self.pair = plant_pair(self.household)
         plant_ledger(world.mutual_b)
         self.print_job = plant_print_job(world)
+        self.act, self.adopted, self.version, self.coverage_line = plant_benefits(world)
+        self.payment, self.correction, self.rule_version = plant_contributions(
+            world, self.household
+        )
         self.account_number = "4711"
+        self.journal_code, self.entry_number = "OD", 1
+        self.period_start, self.closed_period_start = "2026-11-01", "2026-10-01"
+        self.year_start, self.operation = "2026-01-01", "contribution_paid_cash"
         self.importer = "places"
         self.fmt = "csv"
 
@@ -195,6 +247,8 @@ class Others:
             "pair": self.pair.__class__.unscoped.get(pk=self.pair.pk).decision,
             "register": register_settings_of(self.mutual),
             "ledger": ledger_of(self.mutual),
+            "benefits": benefits_of(),
+            "contributions": contributions_of(self.mutual),
             "scans": Job.unscoped.filter(kind="members.scan_duplicates").count(),
             "households": self.household.__class__.unscoped.filter(
                 organization=self.mutual
@@ -271,6 +325,8 @@ def plant_ledger(mutual) -> None:
     from datetime import date
     from decimal import Decimal
 
+    from django.utils import timezone
+
     from mutuelle.accounting import actions as ledger
     from mutuelle.accounting.models import Account
     from mutuelle.accounting.rules import LineValue
@@ -279,15 +335,111 @@ def plant_ledger(mutual) -> None:
     Account.unscoped.create(organization=mutual, number="4711", name_fr=SENTINEL, name_en=SENTINEL)
     lines = [LineValue("4711", debit=Decimal(500)), LineValue("7562", credit=Decimal(500))]
     ledger.post(mutual, "OD", date(2026, 11, 24), SENTINEL, lines)
+    # A posting rule of its own on the sentinel account, and a closed period.
+    from mutuelle.accounting.models import Period, PostingRule
+
+    PostingRule.unscoped.create(
+        organization=mutual,
+        operation="contribution_paid_cash",
+        journal="CA",
+        debit="4711",
+        credit="411",
+    )
+    Period.unscoped.filter(organization=mutual, start=date(2026, 10, 1)).update(
+        closed_at=timezone.now()
+    )
+
+
+def plant_contributions(world, household):
+    """The other tenant's contribution rule, billed dues, a payment (its reference carries the
+    sentinel) and a correction awaiting approval."""
+    from datetime import date
+
+    from mutuelle.contributions import actions as contributions
+
+    config = {"basis": "household", "periodicity_kind": "year", "currency": "XAF", "amount": "9000"}
+    draft = contributions.save_draft(world.admin, world.mutual_b, SENTINEL, config)
+    version = contributions.adopt(world.admin, draft, date(2026, 1, 1))
+    run = contributions.start_billing(world.admin, world.mutual_b, "2026")
+    jobs.run(run.job.pk)
+    payment = contributions.record_payment(
+        world.admin, household, "4000", "mobile_money", reference=SENTINEL
+    )
+    correction = contributions.request_correction(world.admin, payment, SENTINEL)
+    return payment, correction, version
+
+
+def contributions_of(mutual) -> tuple:
+    from mutuelle.contributions.models import Correction, Due, Payment, RuleVersion, TillClosing
+
+    return (
+        list(Payment.unscoped.filter(organization=mutual).values_list("pk", "status", "amount")),
+        list(Due.unscoped.filter(organization=mutual).values_list("pk", "paid")),
+        list(Correction.unscoped.filter(payment__organization=mutual).values_list("status")),
+        list(RuleVersion.unscoped.filter(organization=mutual).values_list("label", "adopted_at")),
+        TillClosing.unscoped.filter(organization=mutual).count(),
+    )
+
+
+def plant_benefits(world):
+    """The other tenant's catalogue (at its union), package, adopted version and draft."""
+    from datetime import date
+    from decimal import Decimal
+
+    from mutuelle.benefits import actions as benefits
+
+    act = benefits.add_act(
+        world.admin,
+        world.union_b,
+        "ZZ-ACT",
+        name_fr=SENTINEL,
+        name_en=SENTINEL,
+        category="consultation",
+    )
+    package = benefits.create_package(
+        world.admin, world.mutual_b, "ZZP", SENTINEL, SENTINEL, "compulsory"
+    )
+    adopted = package.versions.get()
+    benefits.add_line(world.admin, adopted, benefits.LineSpec(act=act, rate=Decimal(80)))
+    benefits.adopt(world.admin, adopted, date(2026, 1, 1))
+    draft = benefits.new_version_from(world.admin, adopted)
+    return act, adopted, draft, draft.lines.get()
+
+
+def benefits_of() -> tuple:
+    from mutuelle.benefits.models import Act, CoverageLine, Package, PackageVersion
+
+    return (
+        list(Act.unscoped.values_list("code", "name_fr", "is_active").order_by("code")),
+        list(Package.unscoped.values_list("code", "name_fr").order_by("code")),
+        list(
+            PackageVersion.unscoped.values_list(
+                "package__code",
+                "number",
+                "status",
+                "effective_from",
+                "effective_to",
+                "waiting_days",
+            ).order_by("package__code", "number")
+        ),
+        CoverageLine.unscoped.count(),
+    )
 
 
 def ledger_of(mutual) -> tuple:
-    from mutuelle.accounting.models import Account, Entry
+    from mutuelle.accounting.models import Account, Entry, FiscalYear, Period, PostingRule
 
     return (
         Account.unscoped.filter(organization=mutual).count(),
         list(Account.unscoped.filter(organization=mutual, is_active=False).values_list("number")),
         Entry.unscoped.filter(organization=mutual).count(),
+        list(
+            Period.unscoped.filter(organization=mutual, closed_at__isnull=False).values_list(
+                "start"
+            )
+        ),
+        list(FiscalYear.unscoped.filter(organization=mutual).values_list("start", "closed_at")),
+        list(PostingRule.unscoped.filter(organization=mutual).values_list("journal", "debit")),
     )
 
 

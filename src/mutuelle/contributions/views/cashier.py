@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 
 from mutuelle.core.permissions import require
 from mutuelle.core.roles import Perm
+from mutuelle.lib.money import quantize
 
 from .. import actions, queries, receipts
 from ..forms import PaymentForm
@@ -32,7 +33,10 @@ def cashier_household(request, household_uuid):
     outstanding = sum((d.outstanding for d in dues), 0)
     form = PaymentForm(
         request.POST or None,
-        initial={"amount": outstanding or "", "key": uuid.uuid4()},
+        initial={
+            "amount": quantize(outstanding, household.organization.currency) if outstanding else "",
+            "key": uuid.uuid4(),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
