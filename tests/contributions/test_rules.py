@@ -553,6 +553,23 @@ def test_typed_amounts(text, currency, expected):
     assert amount_errors(text, currency) == expected
 
 
+@pytest.mark.parametrize(
+    "value, currency, expected",
+    [
+        (D("1500.000"), "XOF", (D(1500), None)),
+        (D("1.5E+3"), "XOF", (D(1500), None)),
+        (1500, "EUR", (D("1500.00"), None)),
+        (D("12.345"), "EUR", (None, "amount.too_many_decimals")),
+        (D("-1"), "XOF", (None, "amount.negative")),
+        (D(0), "XOF", (None, "amount.zero")),
+        (D("NaN"), "XOF", (None, "amount.not_a_number")),
+        (D("Infinity"), "EUR", (None, "amount.not_a_number")),
+    ],
+)
+def test_numbers_already_parsed_are_checked_as_they_are(value, currency, expected):
+    assert amount_errors(value, currency) == expected
+
+
 @given(st.decimals(min_value=D("0.01"), max_value=D(10**9), places=2))
 def test_an_amount_written_the_french_way_reads_back(value):
     text = f"{value:,.2f}".replace(",", " ").replace(".", ",")

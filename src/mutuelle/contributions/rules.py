@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from mutuelle.lib.money import CURRENCY_EXPONENTS, exponent, quantize
@@ -759,7 +759,7 @@ _SUFFIXES = ("FCFA", "F CFA", "CFA", "XOF", "XAF", "EUR", "€", "F")
 _DIGITS = re.compile(r"^\d+$")
 
 
-def amount_errors(text: str, currency: str) -> tuple[Decimal | None, str | None]:
+def amount_errors(text: str | Decimal | int, currency: str) -> tuple[Decimal | None, str | None]:
     """Parse a typed amount: (value, None), or (None, reason code).
 
     Spaces (also non-breaking, thin) and apostrophes group thousands: "1 500". The currency's
@@ -770,8 +770,15 @@ def amount_errors(text: str, currency: str) -> tuple[Decimal | None, str | None]
     currency has three decimals). Decimals beyond the currency's are refused unless they are
     zeros ("1500,00" is 1500 francs). Codes: amount.required, amount.not_a_number,
     amount.ambiguous, amount.negative, amount.zero, amount.too_many_decimals.
+
+    A Decimal or an int (a form's DecimalField, an API's number) is checked as it is, unparsed:
+    pass the value itself rather than its str() (str(Decimal("1E+3")) is not typed text).
     """
     places = exponent(currency)
+    if isinstance(text, bool):
+        return None, "amount.not_a_number"
+    if isinstance(text, Decimal | int):
+        return _number_errors(Decimal(text), places, currency)
     raw = (text or "").strip()
     if not raw:
         return None, "amount.required"
@@ -818,6 +825,18 @@ def amount_errors(text: str, currency: str) -> tuple[Decimal | None, str | None]
     if not value:
         return None, "amount.zero"
     if len(fraction.rstrip("0")) > places:
+        return None, "amount.too_many_decimals"
+    return quantize(value, currency), None
+
+
+def _number_errors(value: Decimal, places: int, currency: str) -> tuple[Decimal | None, str | None]:
+    if not value.is_finite():
+        return None, "amount.not_a_number"
+    if value < 0:
+        return None, "amount.negative"
+    if not value:
+        return None, "amount.zero"
+    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN):
         return None, "amount.too_many_decimals"
     return quantize(value, currency), None
 
