@@ -6,3 +6,7 @@ class BenefitsConfig(AppConfig):
     name = "mutuelle.benefits"
     label = "benefits"
     verbose_name = _("Benefits")
+
+    def ready(self) -> None:
+        # The acts importer registers itself with the import framework.
+        from . import imports  # noqa: F401

@@ -26,6 +26,7 @@ MENU = [
     Entry("household_list", _("Households"), Perm.VIEW_REGISTER),
     Entry("village_cards", _("Membership cards"), Perm.ENROL_MEMBERS),
     Entry("ledger_list", _("Accounts"), Perm.VIEW_LEDGER),
+    Entry("package_list", _("Benefit packages"), Perm.VIEW_BENEFITS),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
     Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
     Entry("user_list", _("Users and roles"), Perm.VIEW_USERS),
@@ -52,11 +53,13 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
     Role.UNION_MANAGER: [
         ("organization_list", _("Follow the union's mutuals")),
         ("user_list", _("Manage the staff of the union and its mutuals")),
+        ("package_list", _("Define the union's benefit packages and acts catalogue")),
     ],
     Role.MUTUAL_MANAGER: [
         ("household_list", _("The member register")),
         ("register_settings_list", _("Set the register: statutes and categories")),
         ("card_design_list", _("Design the membership cards")),
+        ("package_list", _("Benefit packages: versions, coverage lines, preview")),
         ("user_list", _("Manage your mutual's staff and their roles")),
         ("import_index", _("Import data from spreadsheets")),
     ],
