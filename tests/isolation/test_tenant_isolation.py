@@ -41,6 +41,12 @@ REDIRECTS = frozenset({302})
 
 RULES: dict[str, Rule] = {
     "cashier": Rule(expect=OWN_LIST),
+    "rule_list": Rule(expect=OWN_LIST),
+    "rule_new": Rule({"org_uuid": "mutual.uuid"}),
+    "rule_detail": Rule({"version_id": "rule_version.pk"}),
+    "rule_copy": Rule({"version_id": "rule_version.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "rule_adopt": Rule({"version_id": "rule_version.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "billing": Rule({"org_uuid": "mutual.uuid"}),
     "cashier_household": Rule({"household_uuid": "household.uuid"}),
     "receipt_detail": Rule({"payment_uuid": "payment.uuid"}),
     "receipt_pdf": Rule({"payment_uuid": "payment.uuid"}),

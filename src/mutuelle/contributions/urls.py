@@ -1,8 +1,14 @@
 from django.urls import path
 
-from .views import cash, cashier
+from .views import cash, cashier, plans
 
 urlpatterns = [
+    path("rules/", plans.rule_list, name="rule_list"),
+    path("rules/<uuid:org_uuid>/new/", plans.rule_new, name="rule_new"),
+    path("rules/version/<int:version_id>/", plans.rule_detail, name="rule_detail"),
+    path("rules/version/<int:version_id>/copy/", plans.rule_copy, name="rule_copy"),
+    path("rules/version/<int:version_id>/adopt/", plans.rule_adopt, name="rule_adopt"),
+    path("billing/<uuid:org_uuid>/", plans.billing, name="billing"),
     path("cashier/", cashier.cashier, name="cashier"),
     path("cashier/<uuid:household_uuid>/", cashier.cashier_household, name="cashier_household"),
     path("receipts/<uuid:payment_uuid>/", cashier.receipt_detail, name="receipt_detail"),

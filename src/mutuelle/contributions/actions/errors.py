@@ -34,6 +34,11 @@ REASONS = {
 }
 
 
+from .rule_reasons import RULE_REASONS  # noqa: E402
+
+REASONS.update(RULE_REASONS)
+
+
 def reason_error(code: str, **params) -> ValidationError:
     message = REASONS.get(code, code)
     return ValidationError(message, code=code, params=params or None)

@@ -47,7 +47,7 @@ MEMBERS = (member_rules.PENDING, member_rules.ACTIVE, member_rules.SUSPENDED)
 def check_amount(value, currency: str) -> Decimal:
     """A typed or given amount, refused with a reason when it is not a positive amount of the
     currency (no more decimals than the currency has)."""
-    parsed, code = rules.amount_errors(str(value), currency)
+    parsed, code = rules.amount_errors(value, currency)
     if code is not None or parsed is None:
         raise reason_error(code or "amount.not_a_number")
     return parsed

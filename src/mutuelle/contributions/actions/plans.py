@@ -15,7 +15,7 @@ from mutuelle.core.roles import Perm
 
 from .. import rules
 from ..models import RuleVersion
-from .errors import reason_error
+from .errors import REASONS, reason_error
 
 
 def config_errors(config: dict) -> ValidationError | None:
@@ -24,7 +24,10 @@ def config_errors(config: dict) -> ValidationError | None:
     if not problems:
         return None
     return ValidationError(
-        [ValidationError(code, code=code, params=params or None) for code, params in problems]
+        [
+            ValidationError(REASONS.get(code, code), code=code, params=params or None)
+            for code, params in problems
+        ]
     )
 
 
