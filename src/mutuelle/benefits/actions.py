@@ -83,6 +83,12 @@ REASONS = {
 }
 
 
+def _require(actor, organization: Organization) -> None:
+    """MANAGE_BENEFITS on the organization; None is the system (the demo, migrations)."""
+    if actor is not None:
+        require(actor, Perm.MANAGE_BENEFITS, organization)
+
+
 def reason_error(reason: str, **params) -> ValidationError:
     return ValidationError(REASONS[reason], code=reason, params=params or None)
 
@@ -141,7 +147,7 @@ ACT_FIELDS = ("name_fr", "name_en", "category", "unit", "sex", "min_age", "max_a
 def add_act(actor, organization: Organization, code: str, **values) -> Act:
     """A new act in the organization's catalogue; its code must be free in every catalogue the
     organization or those below it see (a mutual cannot redefine a union code)."""
-    require(actor, Perm.MANAGE_BENEFITS, organization)
+    _require(actor, organization)
     if organization.kind not in OWNER_KINDS:
         raise reason_error("act.owner_kind")
     code = code.strip().upper()
@@ -161,7 +167,7 @@ def add_act(actor, organization: Organization, code: str, **values) -> Act:
 def update_act(actor, act: Act, **values) -> Act:
     """Rename an act or change its category, unit, clinical attributes, active flag (its code
     stays: lines and later claims name it)."""
-    require(actor, Perm.MANAGE_BENEFITS, act.organization)
+    _require(actor, act.organization)
     _check_act(act.code, values.get("min_age", act.min_age), values.get("max_age", act.max_age))
     changed = [k for k, v in values.items() if k in ACT_FIELDS and getattr(act, k) != v]
     for key in changed:
@@ -176,8 +182,7 @@ def update_act(actor, act: Act, **values) -> Act:
 def install_starter_catalogue(actor, organization: Organization) -> int:
     """The starter catalogue in the organization's catalogue (idempotent: codes it or an
     ancestor already has are skipped). Returns the acts added."""
-    if actor is not None:
-        require(actor, Perm.MANAGE_BENEFITS, organization)
+    _require(actor, organization)
     if organization.kind not in OWNER_KINDS:
         raise reason_error("act.owner_kind")
     codes = [row[0] for row in STARTER_ACTS]
@@ -233,7 +238,7 @@ def create_package(
     terms: VersionTerms | None = None,
 ) -> Package:
     """A package and its first draft version."""
-    require(actor, Perm.MANAGE_BENEFITS, organization)
+    _require(actor, organization)
     if organization.kind not in ("union", "mutual"):
         raise reason_error("package.owner_kind")
     code = code.strip().upper()
@@ -249,7 +254,7 @@ def create_package(
 
 def _draft(actor, version: PackageVersion) -> PackageVersion:
     """The version, locked, if it may still be edited by the actor."""
-    require(actor, Perm.MANAGE_BENEFITS, version.package.organization)
+    _require(actor, version.package.organization)
     locked = PackageVersion.unscoped.select_for_update().get(pk=version.pk)
     if locked.status != VersionStatus.DRAFT:
         raise reason_error("version.in_force")
@@ -333,7 +338,7 @@ def add_line(actor, version: PackageVersion, spec: LineSpec) -> CoverageLine:
 @transaction.atomic
 def remove_line(actor, line: CoverageLine) -> None:
     draft = _draft(actor, line.version)
-    target = line.act.code if line.act_id else (line.category or line.cash_benefit)
+    target = line.act.code if line.act is not None else (line.category or line.cash_benefit)
     CoverageLine.unscoped.filter(pk=line.pk).delete()
     audit.record(
         actor, "version.line_removed", draft, organization=draft.package.organization, target=target
@@ -350,7 +355,7 @@ def new_version_from(actor, version: PackageVersion) -> PackageVersion:
     """A new draft with the terms and lines of `version` (the way to change a version in
     force). One draft at a time per package."""
     package = Package.unscoped.select_for_update().get(pk=version.package_id)
-    require(actor, Perm.MANAGE_BENEFITS, package.organization)
+    _require(actor, package.organization)
     if PackageVersion.unscoped.filter(package=package, status=VersionStatus.DRAFT).exists():
         raise reason_error("version.draft_exists")
     number = (
@@ -391,7 +396,7 @@ def adopt(
         raise reason_error("version.empty")
     adopted = PackageVersion.unscoped.filter(package=package, status=VersionStatus.ADOPTED)
     latest = adopted.order_by("-effective_from").first()
-    if latest is not None and latest.effective_from >= effective_from:
+    if latest is not None and latest.effective_from and latest.effective_from >= effective_from:
         raise reason_error("version.starts_too_early", start=latest.effective_from)
     # Every adopted version still open on the new start date ends the day before it.
     for previous in adopted.filter(

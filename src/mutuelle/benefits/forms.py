@@ -17,7 +17,11 @@ from .models import (
     Unit,
 )
 
-MONEY = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal(0)}
+
+def money(label, required: bool = False, **extra) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=required, max_digits=18, decimal_places=2, min_value=0, **extra
+    )
 
 
 def act_label(act: Act) -> str:
@@ -55,7 +59,7 @@ class ActForm(forms.Form):
 
 
 class StarterForm(forms.Form):
-    organization = forms.ModelChoiceField(
+    organization: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Install the starter catalogue for"), queryset=None, empty_label=None
     )
 
@@ -68,15 +72,9 @@ class TermsForm(forms.Form):
     waiting_days = forms.IntegerField(
         label=_("Waiting period (days)"), min_value=0, max_value=3650, initial=90
     )
-    ceiling_person = forms.DecimalField(
-        label=_("Annual ceiling per beneficiary"), required=False, **MONEY
-    )
-    ceiling_household = forms.DecimalField(
-        label=_("Annual ceiling per household"), required=False, **MONEY
-    )
-    deductible = forms.DecimalField(
-        label=_("Deductible per episode"), required=False, initial=0, **MONEY
-    )
+    ceiling_person = money(_("Annual ceiling per beneficiary"))
+    ceiling_household = money(_("Annual ceiling per household"))
+    deductible = money(_("Deductible per episode"), initial=0)
     exclusions = forms.CharField(
         label=_("Exclusions"),
         required=False,
@@ -100,7 +98,9 @@ class TermsForm(forms.Form):
 
 
 class PackageForm(TermsForm):
-    organization = forms.ModelChoiceField(label=_("Owner"), queryset=None, empty_label=None)
+    organization: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Owner"), queryset=None, empty_label=None
+    )
     code = forms.CharField(label=_("Code"), max_length=16)
     name_fr = forms.CharField(label=_("Name (French)"), max_length=120)
     name_en = forms.CharField(label=_("Name (English)"), max_length=120)
@@ -131,13 +131,11 @@ class LineForm(forms.Form):
         min_value=Decimal("0.01"),
         max_value=Decimal(100),
     )
-    amount = forms.DecimalField(
-        label=_("or a fixed amount per unit"),
-        required=False,
+    amount = money(
+        _("or a fixed amount per unit"),
         help_text=_("For a cash benefit: its amount (per day for the daily allowance)."),
-        **MONEY,
     )
-    per_act_ceiling = forms.DecimalField(label=_("Ceiling per act"), required=False, **MONEY)
+    per_act_ceiling = money(_("Ceiling per act"))
     quantity_limit = forms.IntegerField(label=_("Quantity allowed"), required=False, min_value=1)
     period_days = forms.IntegerField(label=_("per period of (days)"), required=False, min_value=1)
     min_interval_days = forms.IntegerField(
@@ -220,7 +218,7 @@ RELATIONSHIPS = [
 
 class PreviewForm(forms.Form):
     act = forms.ModelChoiceField(label=_("Act"), queryset=Act.unscoped.none())
-    tariff = forms.DecimalField(label=_("Tariff"), **MONEY)
+    tariff = money(_("Tariff"), required=True)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000, initial=1)
     relationship = forms.ChoiceField(label=_("Beneficiary"), choices=RELATIONSHIPS)
     sex = forms.ChoiceField(

@@ -2,6 +2,8 @@
 new codes are added, the organization's own acts are updated, codes another catalogue holds
 (a union's, for a mutual) are refused. Idempotent by code."""
 
+from typing import Any
+
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -151,7 +153,7 @@ class ActsImporter(Importer):
                 row.error("code", "act_code_elsewhere", value=code, owner=elsewhere[code])
             if first_line.get(code, row.line) < row.line:
                 row.error("code", "duplicate_in_file", line=first_line[code])
-            values = {"code": code, "name_fr": raw.get("name_fr", "")}
+            values: dict[str, Any] = {"code": code, "name_fr": raw.get("name_fr", "")}
             values["name_en"] = raw.get("name_en", "") or values["name_fr"]
             for column, accepted, default in (
                 ("category", categories, None),

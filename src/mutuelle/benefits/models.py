@@ -320,7 +320,7 @@ class CoverageLine(models.Model):
             key=str(self.uuid),
             kind=self.kind,
             category=self.category,
-            act_code=self.act.code if self.act_id else "",
+            act_code=self.act.code if self.act is not None else "",
             rate=self.rate,
             amount=self.amount,
             per_act_ceiling=self.per_act_ceiling,

@@ -82,15 +82,12 @@ def _in_force(on: date) -> Q:
 def versions_in_force(organization: Organization, on: date) -> list[PackageVersion]:
     """The adopted versions in force on `on` of the active packages an organization offers
     (its own and its union's), compulsory packages first. At most one per package."""
-    return list(
-        PackageVersion.unscoped.filter(
-            _in_force(on),
-            package__organization_id__in=_lineage(organization),
-            package__is_active=True,
-        )
-        .select_related("package")
-        .order_by("package__kind", "package__code")
-    )
+    versions = PackageVersion.unscoped.filter(
+        _in_force(on),
+        package__organization_id__in=_lineage(organization),
+        package__is_active=True,
+    ).select_related("package")
+    return sorted(versions, key=lambda v: (v.package.kind != "compulsory", v.package.code))
 
 
 def version_in_force(package: Package, on: date) -> PackageVersion | None:

@@ -192,6 +192,9 @@ def load() -> bool:
 
     orgs = {o.code: o for o in Organization.unscoped.all()}
     _register(orgs, places)
+    from mutuelle.benefits import demo as benefits_demo
+
+    benefits_demo.load(orgs, timezone.localdate())
     for role, username, full_name, where, scope in LOGINS:
         in_tree = scope in (Scope.ORGANIZATION, Scope.PROVIDER)
         target = orgs.get(where or "") if in_tree else None
