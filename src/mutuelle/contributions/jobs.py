@@ -10,7 +10,7 @@ from mutuelle.core.jobs import ChunkResult, JobKind, register
 from mutuelle.core.scheduler import Periodic, declare
 from mutuelle.members.models import Household
 
-from .actions import billing
+from .actions import arrears, billing
 from .models import BillingRun
 
 
@@ -46,5 +46,10 @@ def _recognise() -> object:
     return billing.recognise_revenue(timezone.localdate())
 
 
+def _suspend() -> object:
+    return arrears.suspend_for_arrears(timezone.localdate())
+
+
 def declare_periodic() -> None:
     declare(Periodic("contributions.recognise_revenue", timedelta(days=1), _recognise))
+    declare(Periodic("contributions.suspend_for_arrears", timedelta(days=1), _suspend))

@@ -344,6 +344,57 @@ def change_status(
     return current
 
 
+def move_statuses(
+    organization: Organization,
+    membership_ids,
+    from_statuses,
+    to: str,
+    on: date,
+    reason: str,
+    *,
+    actor=None,
+) -> list[int]:
+    """Set-based status change for the jobs of other apps (activation on payment, suspension
+    for arrears, reinstatement): the rows are locked, moved only from the statuses given, each
+    change recorded as a StatusEvent, one audit row for the batch. Returns the ids moved."""
+    rows = list(
+        Membership.unscoped.select_for_update()
+        .filter(
+            organization=organization,
+            pk__in=list(membership_ids),
+            status__in=list(from_statuses),
+        )
+        .values_list("pk", "status")
+    )
+    by_status: dict[str, list[int]] = {}
+    for pk, status in rows:
+        by_status.setdefault(status, []).append(pk)
+    for status, ids in by_status.items():
+        Membership.unscoped.filter(pk__in=ids, status=status).update(status=to, status_since=on)
+    StatusEvent.unscoped.bulk_create(
+        StatusEvent(
+            membership_id=pk,
+            from_status=status,
+            to_status=to,
+            on=on,
+            reason=reason,
+            actor=_actor_or_none(actor),
+        )
+        for pk, status in rows
+    )
+    if rows:
+        audit.record(
+            actor,
+            "membership.status_changed",
+            None,
+            organization=organization,
+            to_status=to,
+            reason=reason,
+            count=len(rows),
+        )
+    return [pk for pk, _status in rows]
+
+
 def _actor_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 

@@ -92,7 +92,7 @@ def start_union_billing(actor, union: Organization, period_code: str) -> list[Bi
     """Bill a period for every mutual of a union that has a rule in force for it."""
     period = periods.parse(period_code)
     runs = []
-    for mutual in Organization.objects.subtree_of(union).filter(kind="mutual"):
+    for mutual in Organization.unscoped.subtree_of(union).filter(kind="mutual"):
         if rule_in_force(mutual, period.start) is not None:
             runs.append(start_billing(actor, mutual, period_code))
     return runs

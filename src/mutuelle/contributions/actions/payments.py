@@ -30,6 +30,7 @@ from ..models import (
     ReceiptSeries,
     SeriesKind,
 )
+from . import arrears
 from .errors import reason_error
 
 # Which posting rule books a payment of each method (accounting.chart.DEFAULT_POSTING_RULES).
@@ -112,6 +113,7 @@ def record_payment(
     apply_allocations(payment, allocations, received_on)
     issue_receipt(actor, payment)
     _post(actor, payment, amount - credit, credit)
+    arrears.after_payment(actor, household, received_on)
     audit.record(
         actor,
         "payment.recorded",
