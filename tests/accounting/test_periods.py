@@ -83,9 +83,7 @@ def balance_sheet(mutual, start: date, until: date) -> dict[str, Decimal]:
     }
 
 
-def test_closing_a_year_books_the_result_and_opens_the_next_with_the_same_balances(
-    mutual, world
-):
+def test_closing_a_year_books_the_result_and_opens_the_next_with_the_same_balances(mutual, world):
     actions.open_balances(
         world.accountant,
         mutual,

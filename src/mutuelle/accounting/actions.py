@@ -56,7 +56,7 @@ REASONS = {
     "period.year_closed": _("The fiscal year of this period is closed: it cannot be reopened."),
     "year.already_closed": _("This fiscal year is already closed."),
     "year.previous_open": _("Close the earlier fiscal years first."),
-    "rule.unknown_journal": _("Journal %(code)s does not exist for this mutual."),
+    "rule.unknown_journal": _("Journal %(journal)s does not exist for this mutual."),
     "rule.unknown_account": _("Account %(number)s is not an active account of this chart."),
     "rule.same_account": _("The debit and the credit accounts must differ."),
 }
@@ -372,7 +372,7 @@ def set_posting_rule(
         raise reason_error("entry.unknown_operation")
     journal, debit, credit = journal.strip().upper(), debit.strip(), credit.strip()
     if not Journal.unscoped.filter(organization=organization, code=journal).exists():
-        raise reason_error("rule.unknown_journal", code=journal)
+        raise reason_error("rule.unknown_journal", journal=journal)
     if debit == credit:
         raise reason_error("rule.same_account")
     active = set(
