@@ -52,6 +52,7 @@ RULES: dict[str, Rule] = {
     "receipt_pdf": Rule({"payment_uuid": "payment.uuid"}),
     "correction_request": Rule({"payment_uuid": "payment.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "till": Rule(expect=OWN_LIST),
+    "household_coverage": Rule({"household_uuid": "household.uuid"}),
     "correction_list": Rule(expect=OWN_LIST),
     "correction_decide": Rule(
         {"correction_id": "correction.pk"}, frozenset(DENIED | {NOT_ALLOWED})

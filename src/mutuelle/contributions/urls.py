@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cash, cashier, plans
+from .views import cash, cashier, coverage, plans
 
 urlpatterns = [
     path("rules/", plans.rule_list, name="rule_list"),
@@ -19,6 +19,11 @@ urlpatterns = [
         name="correction_request",
     ),
     path("till/", cash.till, name="till"),
+    path(
+        "coverage/<uuid:household_uuid>/",
+        coverage.household_coverage,
+        name="household_coverage",
+    ),
     path("corrections/", cash.correction_list, name="correction_list"),
     path(
         "corrections/<int:correction_id>/decide/",

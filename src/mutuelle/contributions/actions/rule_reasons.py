@@ -37,4 +37,19 @@ RULE_REASONS = {
     "amount.required": _("Type the amount."),
     "arrears.bad_suspend_after": _("Suspension comes after at least one unpaid period."),
     "arrears.negative_grace": _("The grace period is never negative."),
+    "due.ability_unknown": _(
+        "The household has no ability-to-pay category with an amount: nothing billed for it."
+    ),
+    "due.no_band": _("No band for this household's size: nothing billed for it."),
+}
+
+# Coverage status (contributions.coverage): why a beneficiary is not covered at a date.
+COVERAGE_REASONS = {
+    "coverage.not_member": _("Not a member at that date (not yet enrolled, or enrolment pending)."),
+    "coverage.waiting": _("In the waiting period: covered from %(until)s."),
+    "coverage.suspended": _("Suspended for unpaid contributions since %(since)s."),
+    "coverage.withdrawn": _("Withdrawn since %(since)s."),
+    "coverage.excluded": _("Excluded since %(since)s."),
+    "coverage.deceased": _("Deceased since %(since)s."),
+    "coverage.no_package": _("No benefit package in force at that date."),
 }

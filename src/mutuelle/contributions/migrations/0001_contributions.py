@@ -11,329 +11,781 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_importrow_warnings'),
-        ('members', '0004_key_tables_without_constraints'),
+        ("core", "0002_importrow_warnings"),
+        ("members", "0004_key_tables_without_constraints"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ArrearsSettings',
+            name="ArrearsSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grace_days', models.PositiveSmallIntegerField(default=30, verbose_name='grace period (days)')),
-                ('suspend_after', models.PositiveSmallIntegerField(default=2, verbose_name='unpaid periods before suspension')),
-                ('new_waiting_on_reinstatement', models.BooleanField(default=False, verbose_name='a new waiting period after reinstatement')),
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='arrears_settings', to='core.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "grace_days",
+                    models.PositiveSmallIntegerField(
+                        default=30, verbose_name="grace period (days)"
+                    ),
+                ),
+                (
+                    "suspend_after",
+                    models.PositiveSmallIntegerField(
+                        default=2, verbose_name="unpaid periods before suspension"
+                    ),
+                ),
+                (
+                    "new_waiting_on_reinstatement",
+                    models.BooleanField(
+                        default=False, verbose_name="a new waiting period after reinstatement"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="arrears_settings",
+                        to="core.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'arrears policy',
-                'verbose_name_plural': 'arrears policies',
+                "verbose_name": "arrears policy",
+                "verbose_name_plural": "arrears policies",
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='BillingRun',
+            name="BillingRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('period', models.CharField(max_length=16, verbose_name='period')),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('households', models.PositiveIntegerField(default=0, verbose_name='households billed')),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=18, verbose_name='total billed')),
-                ('deferred', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.job')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='mutual')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("period", models.CharField(max_length=16, verbose_name="period")),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                (
+                    "households",
+                    models.PositiveIntegerField(default=0, verbose_name="households billed"),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=18, verbose_name="total billed"
+                    ),
+                ),
+                ("deferred", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.job",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="mutual",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'billing run',
-                'verbose_name_plural': 'billing runs',
-                'ordering': ['-period_start', '-created_at'],
+                "verbose_name": "billing run",
+                "verbose_name_plural": "billing runs",
+                "ordering": ["-period_start", "-created_at"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Due',
+            name="Due",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('period', models.CharField(max_length=16, verbose_name='period')),
-                ('period_start', models.DateField(verbose_name='from')),
-                ('period_end', models.DateField(verbose_name='to')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='amount')),
-                ('paid', models.DecimalField(decimal_places=2, default=0, max_digits=18, verbose_name='paid')),
-                ('paid_on', models.DateField(blank=True, null=True, verbose_name='fully paid on')),
-                ('lines', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dues', to='members.household')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='mutual')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dues', to='contributions.billingrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("period", models.CharField(max_length=16, verbose_name="period")),
+                ("period_start", models.DateField(verbose_name="from")),
+                ("period_end", models.DateField(verbose_name="to")),
+                ("due_on", models.DateField(verbose_name="due on")),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="amount"),
+                ),
+                (
+                    "paid",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=18, verbose_name="paid"
+                    ),
+                ),
+                ("paid_on", models.DateField(blank=True, null=True, verbose_name="fully paid on")),
+                ("lines", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dues",
+                        to="members.household",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="mutual",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dues",
+                        to="contributions.billingrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'due',
-                'verbose_name_plural': 'dues',
-                'ordering': ['household', 'period_start'],
+                "verbose_name": "due",
+                "verbose_name_plural": "dues",
+                "ordering": ["household", "period_start"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='HistoricalRuleVersion',
+            name="HistoricalRuleVersion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('label', models.CharField(max_length=120, verbose_name='label')),
-                ('config', models.JSONField(default=dict, verbose_name='configuration')),
-                ('effective_from', models.DateField(blank=True, null=True, verbose_name='in force from')),
-                ('effective_to', models.DateField(blank=True, null=True, verbose_name='in force until')),
-                ('adopted_at', models.DateTimeField(blank=True, null=True, verbose_name='adopted at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organization', verbose_name='mutual')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=120, verbose_name="label")),
+                ("config", models.JSONField(default=dict, verbose_name="configuration")),
+                (
+                    "effective_from",
+                    models.DateField(blank=True, null=True, verbose_name="in force from"),
+                ),
+                (
+                    "effective_to",
+                    models.DateField(blank=True, null=True, verbose_name="in force until"),
+                ),
+                (
+                    "adopted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="adopted at"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="mutual",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical contribution rule version',
-                'verbose_name_plural': 'historical contribution rule versions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical contribution rule version",
+                "verbose_name_plural": "historical contribution rule versions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='amount')),
-                ('unallocated', models.DecimalField(decimal_places=2, default=0, max_digits=18, verbose_name='credit left')),
-                ('method', models.CharField(choices=[('cash', 'Cash at the office'), ('collector', "Collector's round"), ('mobile_money', 'Mobile money'), ('bank', 'Bank transfer'), ('payroll', 'Payroll deduction')], max_length=16, verbose_name='method')),
-                ('received_on', models.DateField(verbose_name='received on')),
-                ('reference', models.CharField(blank=True, max_length=64, verbose_name='transaction reference')),
-                ('idempotency_key', models.UUIDField(blank=True, null=True, unique=True)),
-                ('status', models.CharField(choices=[('recorded', 'Recorded'), ('reversed', 'Reversed')], default='recorded', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('cashier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('collector', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='members.household')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='mutual')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="amount"),
+                ),
+                (
+                    "unallocated",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=18, verbose_name="credit left"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("cash", "Cash at the office"),
+                            ("collector", "Collector's round"),
+                            ("mobile_money", "Mobile money"),
+                            ("bank", "Bank transfer"),
+                            ("payroll", "Payroll deduction"),
+                        ],
+                        max_length=16,
+                        verbose_name="method",
+                    ),
+                ),
+                ("received_on", models.DateField(verbose_name="received on")),
+                (
+                    "reference",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="transaction reference"
+                    ),
+                ),
+                ("idempotency_key", models.UUIDField(blank=True, null=True, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("recorded", "Recorded"), ("reversed", "Reversed")],
+                        default="recorded",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "cashier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "collector",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="members.household",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="mutual",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payment',
-                'verbose_name_plural': 'payments',
-                'ordering': ['-created_at'],
+                "verbose_name": "payment",
+                "verbose_name_plural": "payments",
+                "ordering": ["-created_at"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('pending', 'Awaiting approval'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=10, verbose_name='status')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='contributions.payment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting approval"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to="contributions.payment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'correction',
-                'verbose_name_plural': 'corrections',
-                'ordering': ['-requested_at'],
+                "verbose_name": "correction",
+                "verbose_name_plural": "corrections",
+                "ordering": ["-requested_at"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Allocation',
+            name="Allocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='amount')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('due', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='contributions.due')),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='contributions.payment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="amount"),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "due",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="contributions.due",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="contributions.payment",
+                    ),
+                ),
             ],
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='ReceiptSeries',
+            name="ReceiptSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=24, verbose_name='series')),
-                ('kind', models.CharField(choices=[('booklet', 'Pre-numbered booklet'), ('cashier', "Cashier's series")], max_length=8, verbose_name='kind')),
-                ('first_number', models.PositiveIntegerField(default=1, verbose_name='first number')),
-                ('last_number', models.PositiveIntegerField(blank=True, null=True, verbose_name='last number')),
-                ('next_number', models.PositiveIntegerField(default=1)),
-                ('is_active', models.BooleanField(default=True, verbose_name='in use')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='held by')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='mutual')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=24, verbose_name="series")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("booklet", "Pre-numbered booklet"),
+                            ("cashier", "Cashier's series"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "first_number",
+                    models.PositiveIntegerField(default=1, verbose_name="first number"),
+                ),
+                (
+                    "last_number",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="last number"),
+                ),
+                ("next_number", models.PositiveIntegerField(default=1)),
+                ("is_active", models.BooleanField(default=True, verbose_name="in use")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="held by",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="mutual",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'receipt series',
-                'verbose_name_plural': 'receipt series',
-                'ordering': ['organization', 'code'],
+                "verbose_name": "receipt series",
+                "verbose_name_plural": "receipt series",
+                "ordering": ["organization", "code"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Receipt',
+            name="Receipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='number')),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('prints', models.PositiveIntegerField(default=0)),
-                ('payment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='receipt', to='contributions.payment')),
-                ('series', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='receipts', to='contributions.receiptseries')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="number")),
+                ("issued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("prints", models.PositiveIntegerField(default=0)),
+                (
+                    "payment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipt",
+                        to="contributions.payment",
+                    ),
+                ),
+                (
+                    "series",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipts",
+                        to="contributions.receiptseries",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'receipt',
-                'verbose_name_plural': 'receipts',
+                "verbose_name": "receipt",
+                "verbose_name_plural": "receipts",
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='RuleVersion',
+            name="RuleVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=120, verbose_name='label')),
-                ('config', models.JSONField(default=dict, verbose_name='configuration')),
-                ('effective_from', models.DateField(blank=True, null=True, verbose_name='in force from')),
-                ('effective_to', models.DateField(blank=True, null=True, verbose_name='in force until')),
-                ('adopted_at', models.DateTimeField(blank=True, null=True, verbose_name='adopted at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='mutual')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=120, verbose_name="label")),
+                ("config", models.JSONField(default=dict, verbose_name="configuration")),
+                (
+                    "effective_from",
+                    models.DateField(blank=True, null=True, verbose_name="in force from"),
+                ),
+                (
+                    "effective_to",
+                    models.DateField(blank=True, null=True, verbose_name="in force until"),
+                ),
+                (
+                    "adopted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="adopted at"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="mutual",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contribution rule version',
-                'verbose_name_plural': 'contribution rule versions',
-                'ordering': ['organization', '-effective_from'],
+                "verbose_name": "contribution rule version",
+                "verbose_name_plural": "contribution rule versions",
+                "ordering": ["organization", "-effective_from"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddField(
-            model_name='billingrun',
-            name='rule_version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contributions.ruleversion'),
+            model_name="billingrun",
+            name="rule_version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="contributions.ruleversion",
+            ),
         ),
         migrations.CreateModel(
-            name='TillClosing',
+            name="TillClosing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('day', models.DateField(verbose_name='day')),
-                ('expected', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='expected')),
-                ('counted', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='counted')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('closed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('cashier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='mutual')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("day", models.DateField(verbose_name="day")),
+                (
+                    "expected",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="expected"),
+                ),
+                (
+                    "counted",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="counted"),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("closed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "cashier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                        verbose_name="mutual",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'till closing',
-                'verbose_name_plural': 'till closings',
-                'ordering': ['-day'],
+                "verbose_name": "till closing",
+                "verbose_name_plural": "till closings",
+                "ordering": ["-day"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddField(
-            model_name='payment',
-            name='till_closing',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='contributions.tillclosing'),
+            model_name="payment",
+            name="till_closing",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="contributions.tillclosing",
+            ),
         ),
         migrations.AddIndex(
-            model_name='due',
-            index=models.Index(fields=['organization', 'period_start'], name='contributio_organiz_21e084_idx'),
+            model_name="due",
+            index=models.Index(
+                fields=["organization", "period_start"], name="contributio_organiz_21e084_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='due',
-            constraint=models.UniqueConstraint(fields=('household', 'period'), name='due_once_per_period'),
+            model_name="due",
+            constraint=models.UniqueConstraint(
+                fields=("household", "period"), name="due_once_per_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='due',
-            constraint=models.CheckConstraint(condition=models.Q(('paid__gte', 0)), name='due_paid_positive'),
+            model_name="due",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("paid__gte", 0)), name="due_paid_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='due',
-            constraint=models.CheckConstraint(condition=models.Q(('paid__lte', models.F('amount'))), name='due_never_overpaid'),
+            model_name="due",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("paid__lte", models.F("amount"))), name="due_never_overpaid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correction',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('payment',), name='correction_one_pending_per_payment'),
+            model_name="correction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("payment",),
+                name="correction_one_pending_per_payment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='allocation_positive'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="allocation_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receiptseries',
-            constraint=models.UniqueConstraint(fields=('organization', 'code'), name='receipt_series_unique'),
+            model_name="receiptseries",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "code"), name="receipt_series_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receiptseries',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('organization', 'holder'), name='receipt_series_one_active_per_holder'),
+            model_name="receiptseries",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True)),
+                fields=("organization", "holder"),
+                name="receipt_series_one_active_per_holder",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.UniqueConstraint(fields=('series', 'number'), name='receipt_number_unique'),
+            model_name="receipt",
+            constraint=models.UniqueConstraint(
+                fields=("series", "number"), name="receipt_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ruleversion',
-            constraint=models.CheckConstraint(condition=models.Q(('effective_to__isnull', True), ('effective_from__lte', models.F('effective_to')), _connector='OR'), name='rule_version_dates'),
+            model_name="ruleversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("effective_to__isnull", True),
+                    ("effective_from__lte", models.F("effective_to")),
+                    _connector="OR",
+                ),
+                name="rule_version_dates",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tillclosing',
-            constraint=models.UniqueConstraint(fields=('organization', 'cashier', 'day'), name='till_closing_once_a_day'),
+            model_name="tillclosing",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "cashier", "day"), name="till_closing_once_a_day"
+            ),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['organization', 'cashier', 'received_on'], name='contributio_organiz_50c464_idx'),
+            model_name="payment",
+            index=models.Index(
+                fields=["organization", "cashier", "received_on"],
+                name="contributio_organiz_50c464_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['household', 'created_at'], name='contributio_househo_64134a_idx'),
+            model_name="payment",
+            index=models.Index(
+                fields=["household", "created_at"], name="contributio_househo_64134a_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="payment_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('unallocated__gte', 0), ('unallocated__lte', models.F('amount'))), name='payment_unallocated_within_amount'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("unallocated__gte", 0), ("unallocated__lte", models.F("amount"))
+                ),
+                name="payment_unallocated_within_amount",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('reference', ''), _negated=True), fields=('organization', 'method', 'reference'), name='payment_reference_once'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reference", ""), _negated=True),
+                fields=("organization", "method", "reference"),
+                name="payment_reference_once",
+            ),
         ),
     ]

@@ -13,7 +13,7 @@ from .payments import (
     SeriesKind,
     TillClosing,
 )
-from .plans import ArrearsSettings, RuleVersion
+from .plans import ArrearsSettings, RuleVersion, Subscription
 
 __all__ = [
     "Allocation",
@@ -28,6 +28,7 @@ __all__ = [
     "Receipt",
     "ReceiptSeries",
     "SeriesKind",
+    "Subscription",
     "RuleVersion",
     "TillClosing",
 ]

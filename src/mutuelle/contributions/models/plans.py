@@ -75,3 +75,26 @@ class ArrearsSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}"
+
+
+class Subscription(models.Model):
+    """A household's subscription to a complementary package (compulsory packages are held by
+    every household of the mutual without a row)."""
+
+    household = models.ForeignKey(
+        "members.Household", on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    package = models.ForeignKey("benefits.Package", on_delete=models.PROTECT, related_name="+")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("package subscription")
+        verbose_name_plural = _("package subscriptions")
+        ordering = ["household", "start"]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.package_id}"

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from mutuelle.core.permissions import require
 from mutuelle.core.roles import Perm
@@ -14,6 +15,7 @@ from mutuelle.lib.money import quantize
 
 from .. import actions, queries, receipts
 from ..forms import PaymentForm
+from .coverage import member_coverage
 
 
 @login_required
@@ -57,14 +59,12 @@ def cashier_household(request, household_uuid):
         "contributions/cashier_household.html",
         {
             "household": household,
-            "members": household.persons.filter(merged_into__isnull=True).prefetch_related(
-                "memberships"
-            ),
             "dues": dues,
             "outstanding": outstanding,
             "credit": queries.credit_of(household),
             "recent": queries.recent_payments(household),
             "form": form,
+            "coverage": member_coverage(household, timezone.localdate()),
         },
     )
 

@@ -1,0 +1,132 @@
+"""Coverage status from the database: the facts the pure function (contributions.coverage)
+needs, read set-based — memberships, their dated status history, and the package versions each
+household holds (every compulsory package of the mutual and its union; complementary packages
+by subscription)."""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import Q
+
+from mutuelle.benefits.models import PackageKind, PackageVersion, VersionStatus
+from mutuelle.core.models import Organization
+from mutuelle.members.models import Membership, StatusEvent
+
+from . import coverage
+from .models import Subscription
+
+
+def _lineage(organization_id: int) -> list[int]:
+    org = Organization.unscoped.get(pk=organization_id)
+    return [*org.ancestor_ids(), org.pk]
+
+
+def _adopted_versions(organization_ids: Iterable[int], kind: str | None = None):
+    qs = PackageVersion.unscoped.filter(
+        package__organization_id__in=list(organization_ids), status=VersionStatus.ADOPTED
+    ).select_related("package")
+    return qs.filter(package__kind=kind) if kind else qs
+
+
+def _holding(version: PackageVersion, start: date | None = None, end: date | None = None):
+    valid_from = max(version.effective_from, start) if start else version.effective_from
+    ends = [d for d in (version.effective_to, end) if d is not None]
+    return coverage.Holding(
+        version_key=version.pk,
+        package_code=version.package.code,
+        valid_from=valid_from,
+        valid_to=min(ends) if ends else None,
+        waiting_days=version.waiting_days,
+        compulsory=version.package.kind == PackageKind.COMPULSORY,
+    )
+
+
+def compulsory_holdings(organization_id: int) -> tuple[coverage.Holding, ...]:
+    """What every household of a mutual holds: the compulsory packages of the mutual and its
+    ancestors, each version over its effective dates."""
+    versions = _adopted_versions(_lineage(organization_id), PackageKind.COMPULSORY)
+    return tuple(_holding(v) for v in versions.order_by("effective_from"))
+
+
+def complementary_holdings(household_ids) -> dict[int, list[coverage.Holding]]:
+    found: dict[int, list[coverage.Holding]] = defaultdict(list)
+    subscriptions = list(
+        Subscription.unscoped.filter(household_id__in=list(household_ids)).select_related("package")
+    )
+    if not subscriptions:
+        return found
+    versions = defaultdict(list)
+    for v in PackageVersion.unscoped.filter(
+        package_id__in={s.package_id for s in subscriptions}, status=VersionStatus.ADOPTED
+    ).select_related("package"):
+        versions[v.package_id].append(v)
+    for s in subscriptions:
+        for v in versions[s.package_id]:
+            if (s.end is None or v.effective_from <= s.end) and (
+                v.effective_to is None or v.effective_to >= s.start
+            ):
+                found[s.household_id].append(_holding(v, s.start, s.end))
+    return found
+
+
+def status_histories(membership_ids) -> dict[int, list[coverage.StatusChange]]:
+    histories: dict[int, list[coverage.StatusChange]] = defaultdict(list)
+    for membership_id, to_status, on in (
+        StatusEvent.unscoped.filter(membership_id__in=list(membership_ids))
+        .order_by("membership_id", "on", "at", "pk")
+        .values_list("membership_id", "to_status", "on")
+    ):
+        histories[membership_id].append(coverage.StatusChange(on, to_status))
+    return histories
+
+
+def facts_of(rows, holdings_by_org, extra_by_household, histories):
+    """BeneficiaryFacts from membership rows (pk, organization_id, household_id, enrolled_on,
+    waiting_from)."""
+    facts = {}
+    for pk, org_id, household_id, enrolled_on, waiting_from in rows:
+        holdings = holdings_by_org[org_id]
+        if extra := extra_by_household.get(household_id):
+            holdings = holdings + tuple(extra)
+        facts[pk] = coverage.BeneficiaryFacts(
+            enrolled_on=enrolled_on,
+            waiting_from=waiting_from,
+            statuses=tuple(histories.get(pk, ())),
+            holdings=holdings,
+        )
+    return facts
+
+
+FIELDS = ("pk", "organization_id", "person__household_id", "enrolled_on", "waiting_from")
+
+
+def coverage_of(memberships: Iterable[Membership], on: date) -> dict[int, coverage.Coverage]:
+    """Coverage at `on` of a few memberships (a household's, on a screen)."""
+    ids = [m.pk for m in memberships]
+    rows = list(Membership.unscoped.filter(pk__in=ids).values_list(*FIELDS))
+    holdings = {org: compulsory_holdings(org) for org in {r[1] for r in rows}}
+    extra = complementary_holdings({r[2] for r in rows if r[2]})
+    return coverage.coverage_many(facts_of(rows, holdings, extra, status_histories(ids)), on)
+
+
+def coverage_report(organization: Organization, on: date, chunk: int = 20000) -> Counter:
+    """Coverage of every member of a mutual at one date, in bulk: counts by reason ("covered"
+    for the covered). Reads memberships and statuses a chunk at a time."""
+    holdings = {organization.pk: compulsory_holdings(organization.pk)}
+    counts: Counter = Counter()
+    after = 0
+    while True:
+        rows = list(
+            Membership.unscoped.filter(Q(organization=organization) & Q(pk__gt=after))
+            .order_by("pk")
+            .values_list(*FIELDS)[:chunk]
+        )
+        if not rows:
+            return counts
+        after = rows[-1][0]
+        ids = [r[0] for r in rows]
+        extra = complementary_holdings({r[2] for r in rows if r[2]})
+        results = coverage.coverage_many(facts_of(rows, holdings, extra, status_histories(ids)), on)
+        for result in results.values():
+            counts["covered" if result.covered else result.reason] += 1
