@@ -7,6 +7,7 @@ entry and "à nouveau"), posting rules, reversals from the ledger screens."""
 import zoneinfo
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -470,7 +471,7 @@ def reopen_period(actor, period: Period, reason: str) -> None:
     )
 
 
-def _balances(year: FiscalYear, classes: frozenset[str]) -> dict[tuple[str, str], object]:
+def _balances(year: FiscalYear, classes: frozenset[str]) -> dict[tuple[str, str], Decimal]:
     """Debit minus credit per (account number, analytic code) of a fiscal year's entries, for
     the accounts of the given classes: one aggregate query."""
     rows = (

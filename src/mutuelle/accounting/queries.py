@@ -247,7 +247,7 @@ def unbalanced_entries(organization: Organization | None = None) -> list[dict]:
     entries = Entry.unscoped.all()
     if organization is not None:
         entries = entries.filter(organization=organization)
-    return list(
+    rows = (
         entries.annotate(
             debit=Sum("lines__debit"), credit=Sum("lines__credit"), count=Count("lines")
         )
@@ -255,6 +255,7 @@ def unbalanced_entries(organization: Organization | None = None) -> list[dict]:
         .values("pk", "organization", "journal__code", "number", "debit", "credit", "count")
         .order_by("pk")
     )
+    return [dict(row) for row in rows]
 
 
 def totals_by_organization() -> dict[int, tuple[Decimal, Decimal]]:

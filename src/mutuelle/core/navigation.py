@@ -80,6 +80,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
     Role.MEDICAL_ADVISER: [("organization_list", _("See your mutual"))],
     Role.ACCOUNTANT: [
         ("ledger_list", _("Check the trial balance")),
+        ("ledger_list", _("Read the journals, close the month and the fiscal year")),
         ("correction_list", _("Approve corrections of payments")),
         ("import_index", _("Import opening balances and statements")),
     ],
