@@ -7,31 +7,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('benefits', '0001_initial'),
-        ('contributions', '0001_contributions'),
-        ('members', '0004_key_tables_without_constraints'),
+        ("benefits", "0001_initial"),
+        ("contributions", "0001_contributions"),
+        ("members", "0004_key_tables_without_constraints"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='from')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subscriptions', to='members.household')),
-                ('package', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='benefits.package')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="from")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="until")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subscriptions",
+                        to="members.household",
+                    ),
+                ),
+                (
+                    "package",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="benefits.package",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'package subscription',
-                'verbose_name_plural': 'package subscriptions',
-                'ordering': ['household', 'start'],
+                "verbose_name": "package subscription",
+                "verbose_name_plural": "package subscriptions",
+                "ordering": ["household", "start"],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
     ]

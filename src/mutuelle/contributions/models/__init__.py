@@ -1,5 +1,6 @@
 """Contributions: rule versions, dues, payments and receipts, cash control."""
 
+from .collection import CollectorSheet, LineStatus, StatementLine, StatementSource
 from .dues import BillingRun, Due
 from .payments import (
     Allocation,
@@ -19,6 +20,10 @@ __all__ = [
     "Allocation",
     "ArrearsSettings",
     "BillingRun",
+    "CollectorSheet",
+    "LineStatus",
+    "StatementLine",
+    "StatementSource",
     "Correction",
     "CorrectionStatus",
     "Due",

@@ -52,6 +52,9 @@ class Payment(models.Model):
     collector = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    sheet = models.ForeignKey(
+        "CollectorSheet", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
     till_closing = models.ForeignKey(
         "TillClosing", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
