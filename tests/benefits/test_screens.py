@@ -110,7 +110,7 @@ def test_a_manager_makes_adopts_and_previews_a_version(client, world):
     result = response.context["result"]
     assert (result.mutual_pays, result.member_pays) == (Decimal(9000), Decimal(3000))
     page = response.content.decode()
-    assert "The mutual pays 9000 XOF" in page and "75% of the tariff" in page
+    assert "The mutual pays 9,000 XOF" in page and "75% of the tariff" in page
     response = client.get(preview, {**ask, "authorization": ""})
     assert response.context["result"].mutual_pays == 0
     assert "prior authorization" in response.content.decode()

@@ -101,7 +101,8 @@ def explain(code: str, params: dict | None = None) -> str:
     if "sex" in params:
         params["sex_label"] = {"F": _("women"), "M": _("men")}.get(params["sex"], "")
     if "levels" in params:
-        params["levels"] = ", ".join(str(CareLevel(x).label) for x in params["levels"])
+        chosen = set(params["levels"])
+        params["levels"] = ", ".join(str(lab) for val, lab in CareLevel.choices if val in chosen)
     for key in ("min", "max"):
         if key in params and params[key] is None:
             params[key] = "0" if key == "min" else "∞"

@@ -339,4 +339,5 @@ class CoverageLine(models.Model):
 
     @property
     def care_level_labels(self) -> list[str]:
-        return [str(CareLevel(x).label) for x in rules.unpack_levels(self.care_levels)]
+        chosen = rules.unpack_levels(self.care_levels)
+        return [str(label) for value, label in CareLevel.choices if value in chosen]

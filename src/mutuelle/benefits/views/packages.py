@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -305,8 +306,14 @@ def version_preview(request, version_uuid):
 
 
 def _money_params(params: dict) -> dict:
-    """Amounts without trailing zeros (100.00 → 100) in sentences."""
+    """Amounts as the locale writes them, without trailing zeros (100.00 → 100)."""
     return {
-        k: (v.to_integral_value() if isinstance(v, Decimal) and v == v.to_integral_value() else v)
+        k: (
+            number_format(
+                v.to_integral_value() if v == v.to_integral_value() else v, force_grouping=True
+            )
+            if isinstance(v, Decimal)
+            else v
+        )
         for k, v in params.items()
     }
