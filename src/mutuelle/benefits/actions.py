@@ -72,7 +72,7 @@ REASONS = {
     "line.one_target": _("Choose a category or a single act, not both."),
     "line.unknown_category": _("Unknown category."),
     "line.rate_or_amount": _("Give a coverage rate or a fixed amount, not both."),
-    "line.rate_range": _("A coverage rate is above 0 and at most 100%."),
+    "line.rate_range": _("A coverage rate is more than 0 and at most 100 per cent."),
     "line.amount_positive": _("The amount must be above zero."),
     "line.quantity_needs_period": _("A quantity limit needs its period in days, and the reverse."),
     "line.children_need_age": _("Say under which age children are covered."),
