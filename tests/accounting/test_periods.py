@@ -130,6 +130,9 @@ def test_closing_a_year_books_the_result_and_opens_the_next_with_the_same_balanc
     assert AuditEvent.unscoped.filter(action="fiscal_year.closed").count() == 1
     assert queries.unbalanced_entries(mutual) == []
 
+    with pytest.raises(ValidationError) as kept:
+        actions.reverse_entry(world.accountant, opening, date(2026, 1, 2), "Erreur")
+    assert kept.value.code == "entry.closing_entry"
     with pytest.raises(ValidationError) as again:
         actions.close_year(world.accountant, year)
     assert again.value.code == "year.already_closed"

@@ -51,6 +51,9 @@ REASONS = {
     "account.bad_number": _("An account number has 2 to 12 digits and starts with 1 to 8."),
     "account.exists": _("This account number is already in the chart."),
     "entry.already_opened": _("The opening balances are already posted: reverse them first."),
+    "entry.closing_entry": _(
+        "The year-end closing and carried-forward entries are never reversed."
+    ),
     "period.already_closed": _("This period is already closed."),
     "period.not_closed": _("This period is open."),
     "period.reason_required": _("Reopening a period needs a reason."),
@@ -295,6 +298,7 @@ def post_operation(
 
 
 OPENING = "accounting.opening"
+YEAR_END = "accounting.fiscalyear"  # the closing entry and the next year's "à nouveau"
 
 
 @transaction.atomic
@@ -354,9 +358,16 @@ def reverse_entry(actor, entry: Entry, on: date, reason: str) -> Entry:
     module's record (a payment, a claim) is corrected from that record, never from here: the
     record and its entry must not part."""
     require(actor, Perm.KEEP_ACCOUNTS, entry.organization)
+    if entry.source_type == YEAR_END:
+        raise reason_error("entry.closing_entry")
     if entry.source_type and not entry.source_type.startswith("accounting."):
         raise reason_error("entry.reverse_at_source")
     return reverse(entry, on, reason, actor=actor)
+
+
+def reversible_here(entry: Entry) -> bool:
+    """Whether the ledger screen offers to reverse this entry (see `reverse_entry`)."""
+    return entry.source_type in ("", OPENING)
 
 
 # Posting rules ------------------------------------------------------------------------------

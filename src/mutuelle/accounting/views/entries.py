@@ -105,9 +105,7 @@ def entry_detail(request, org_uuid, code, number):
             "source": queries.source_of(entry),
             "reversed_by": reversed_by,
             "form": form,
-            "can_reverse": can_keep
-            and reversed_by is None
-            and (not entry.source_type or entry.source_type.startswith("accounting.")),
+            "can_reverse": can_keep and reversed_by is None and actions.reversible_here(entry),
         },
     )
 
