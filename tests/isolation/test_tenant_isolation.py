@@ -52,6 +52,12 @@ RULES: dict[str, Rule] = {
     "receipt_pdf": Rule({"payment_uuid": "payment.uuid"}),
     "correction_request": Rule({"payment_uuid": "payment.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "till": Rule(expect=OWN_LIST),
+    "collection_list": Rule(expect=OWN_LIST),
+    "collection_sheet": Rule({"sheet_uuid": "sheet.uuid"}),
+    "collection_sheet_pdf": Rule({"sheet_uuid": "sheet.uuid"}),
+    "statement_lines": Rule(expect=OWN_LIST),
+    "statement_assign": Rule({"line_id": "statement_line.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "statement_ignore": Rule({"line_id": "statement_line.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
     "household_coverage": Rule({"household_uuid": "household.uuid"}),
     "correction_list": Rule(expect=OWN_LIST),
     "correction_decide": Rule(
@@ -225,6 +231,7 @@ class Others:
         self.payment, self.correction, self.rule_version = plant_contributions(
             world, self.household
         )
+        self.sheet, self.statement_line = plant_collection(world, self.household)
         self.account_number = "4711"
         self.journal_code, self.entry_number = "OD", 1
         self.period_start, self.closed_period_start = "2026-11-01", "2026-10-01"
@@ -376,8 +383,40 @@ def plant_contributions(world, household):
     return payment, correction, version
 
 
+def plant_collection(world, household):
+    """The other tenant's collector's sheet (its village carries the sentinel) and a statement
+    line nobody matched."""
+    from datetime import date
+
+    from mutuelle.contributions.actions import collection
+    from mutuelle.contributions.models import StatementLine
+    from mutuelle.core.models import Place
+
+    place = Place.unscoped.create(country="CM", code="CM-ZZ", name=SENTINEL, path="/zz/")
+    type(household).unscoped.filter(pk=household.pk).update(place=place)
+    sheet = collection.create_sheet(world.admin, world.mutual_b, world.manager_b, place, 5)
+    line = StatementLine.unscoped.create(
+        organization=world.mutual_b,
+        source="mobile_money",
+        transaction_id=SENTINEL,
+        on=date(2026, 11, 24),
+        amount=700,
+        name=SENTINEL,
+        status="unmatched",
+    )
+    return sheet, line
+
+
 def contributions_of(mutual) -> tuple:
-    from mutuelle.contributions.models import Correction, Due, Payment, RuleVersion, TillClosing
+    from mutuelle.contributions.models import (
+        CollectorSheet,
+        Correction,
+        Due,
+        Payment,
+        RuleVersion,
+        StatementLine,
+        TillClosing,
+    )
 
     return (
         list(Payment.unscoped.filter(organization=mutual).values_list("pk", "status", "amount")),
@@ -385,6 +424,8 @@ def contributions_of(mutual) -> tuple:
         list(Correction.unscoped.filter(payment__organization=mutual).values_list("status")),
         list(RuleVersion.unscoped.filter(organization=mutual).values_list("label", "adopted_at")),
         TillClosing.unscoped.filter(organization=mutual).count(),
+        list(CollectorSheet.unscoped.filter(organization=mutual).values_list("remitted_at")),
+        list(StatementLine.unscoped.filter(organization=mutual).values_list("status")),
     )
 
 

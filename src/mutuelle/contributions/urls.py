@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cash, cashier, coverage, plans
+from .views import cash, cashier, collection, coverage, plans
 
 urlpatterns = [
     path("rules/", plans.rule_list, name="rule_list"),
@@ -19,6 +19,16 @@ urlpatterns = [
         name="correction_request",
     ),
     path("till/", cash.till, name="till"),
+    path("collection/", collection.collection_list, name="collection_list"),
+    path("collection/<uuid:sheet_uuid>/", collection.collection_sheet, name="collection_sheet"),
+    path(
+        "collection/<uuid:sheet_uuid>/pdf/",
+        collection.collection_sheet_pdf,
+        name="collection_sheet_pdf",
+    ),
+    path("statements/", collection.statement_lines, name="statement_lines"),
+    path("statements/<int:line_id>/assign/", collection.statement_assign, name="statement_assign"),
+    path("statements/<int:line_id>/ignore/", collection.statement_ignore, name="statement_ignore"),
     path(
         "coverage/<uuid:household_uuid>/",
         coverage.household_coverage,

@@ -25,6 +25,7 @@ from ..models import (
     PaymentStatus,
     TillClosing,
 )
+from .collection import till_adjustment
 from .errors import reason_error
 from .payments import check_amount
 
@@ -44,8 +45,9 @@ def till_payments(organization: Organization, cashier, day: date):
 
 
 def expected_in_till(organization: Organization, cashier, day: date) -> Decimal:
-    total = till_payments(organization, cashier, day).aggregate(s=Sum("amount"))["s"]
-    return total or Decimal(0)
+    payments = till_payments(organization, cashier, day)
+    total = payments.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    return total - till_adjustment(payments.values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -64,6 +66,7 @@ def close_till(actor, organization: Organization, counted, day: date | None = No
     payments = till_payments(organization, actor, day).select_for_update()
     ids = list(payments.values_list("pk", flat=True))
     expected = Payment.unscoped.filter(pk__in=ids).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    expected -= till_adjustment(ids)
     closing = TillClosing.unscoped.create(
         organization=organization,
         cashier=actor,

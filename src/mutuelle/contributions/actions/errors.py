@@ -31,6 +31,9 @@ REASONS = {
     "correction.pending": _("A correction of this payment is already awaiting approval."),
     "correction.already_reversed": _("This payment is already reversed."),
     "correction.reason_required": _("A correction needs a reason."),
+    "collection.already_remitted": _("This sheet was already remitted."),
+    "collection.not_on_sheet": _("This household is not on this sheet."),
+    "statement.already_done": _("This line was already recorded or set aside."),
 }
 
 

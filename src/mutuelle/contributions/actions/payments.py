@@ -73,6 +73,7 @@ def record_payment(
     reference: str = "",
     idempotency_key: uuid.UUID | str | None = None,
     collector=None,
+    sheet=None,
 ) -> Payment:
     """Record money received for a household. A repeated submission (same idempotency key)
     or a transaction reference already recorded never records twice."""
@@ -109,9 +110,11 @@ def record_payment(
         idempotency_key=idempotency_key or None,
         cashier=actor,
         collector=collector,
+        sheet=sheet,
     )
     apply_allocations(payment, allocations, received_on)
-    issue_receipt(actor, payment)
+    # A collector's payment takes the next number of the collector's own booklet.
+    issue_receipt(collector or actor, payment)
     _post(actor, payment, amount - credit, credit)
     arrears.after_payment(actor, household, received_on)
     audit.record(
