@@ -215,4 +215,7 @@ def load() -> bool:
             organization=target,
             country=(where or "") if scope == Scope.COUNTRY else "",
         )
+    from mutuelle.contributions import demo as contributions_demo
+
+    contributions_demo.load(orgs, timezone.localdate())
     return True
