@@ -5,6 +5,16 @@ from .cash import close_till, decide_correction, request_correction
 from .errors import REASONS, reason_error
 from .payments import check_amount, open_booklet, record_payment
 from .plans import adopt, copy_as_draft, save_draft
+from .subsidies import (
+    enrol,
+    enrol_list,
+    match_payment,
+    recognise_subsidy_revenue,
+    record_payer_payment,
+    save_payer,
+    save_programme,
+    subsidise_chunk,
+)
 
 __all__ = [
     "REASONS",
@@ -21,4 +31,12 @@ __all__ = [
     "rule_in_force",
     "start_billing",
     "start_union_billing",
+    "enrol",
+    "enrol_list",
+    "match_payment",
+    "record_payer_payment",
+    "recognise_subsidy_revenue",
+    "save_payer",
+    "save_programme",
+    "subsidise_chunk",
 ]

@@ -15,6 +15,19 @@ from .payments import (
     TillClosing,
 )
 from .plans import ArrearsSettings, RuleVersion, Subscription
+from .subsidies import (
+    Eligibility,
+    PayerAllocation,
+    PayerDue,
+    PayerDueKind,
+    PayerKind,
+    PayerPayment,
+    ProgrammeEnrolment,
+    SubsidyDeferral,
+    SubsidyMode,
+    SubsidyProgramme,
+    ThirdPartyPayer,
+)
 
 __all__ = [
     "Allocation",
@@ -36,4 +49,15 @@ __all__ = [
     "Subscription",
     "RuleVersion",
     "TillClosing",
+    "Eligibility",
+    "PayerAllocation",
+    "PayerDue",
+    "PayerDueKind",
+    "PayerKind",
+    "PayerPayment",
+    "ProgrammeEnrolment",
+    "SubsidyDeferral",
+    "SubsidyMode",
+    "SubsidyProgramme",
+    "ThirdPartyPayer",
 ]
