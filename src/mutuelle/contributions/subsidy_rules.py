@@ -131,8 +131,8 @@ def distribute(target: Decimal, weights: Sequence[Decimal], currency: str) -> li
     """`target` spread over `weights` in proportion, in whole minor units: the parts sum to
     `target` exactly and no part exceeds its weight (needs 0 <= target <= sum(weights))."""
     total = sum(weights, ZERO)
-    if target < 0 or target > total:
-        raise ValueError("the target is within the weights")
+    if target < 0 or target > total or target != _floor(target, currency):
+        raise ValueError("the target is whole minor units within the weights")
     if target == 0:
         return [ZERO for _w in weights]
     if target == total:
@@ -186,7 +186,7 @@ def _target(grant: Grant, base: Decimal, persons: int, currency: str) -> Decimal
         wanted = ZERO
     if programme.cap is not None:
         wanted = min(wanted, programme.cap)
-    return max(min(wanted, base), ZERO)
+    return max(min(_floor(wanted, currency), base), ZERO)
 
 
 def _take(
@@ -227,7 +227,7 @@ def split(
         target = _target(grant, base, persons, currency)
         left_in_budget = budgets.get(key)
         if left_in_budget is not None and target > left_in_budget:
-            target = max(left_in_budget, ZERO)
+            target = max(_floor(left_in_budget, currency), ZERO)
             reasons.append((BUDGET_EXHAUSTED, {"programme": key}))
         if target <= 0:
             continue
@@ -280,9 +280,9 @@ def match(
     wanted = _floor(paid * programme.ratio, currency)
     wanted = min(wanted, outstanding)
     if programme.cap is not None:
-        wanted = min(wanted, programme.cap - matched_before)
+        wanted = min(wanted, _floor(programme.cap - matched_before, currency))
     if budget is not None:
-        wanted = min(wanted, budget)
+        wanted = min(wanted, _floor(budget, currency))
     return max(quantize(wanted, currency), quantize(ZERO, currency))
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cash, cashier, collection, coverage, plans
+from .views import cash, cashier, collection, coverage, plans, subsidies
 
 urlpatterns = [
     path("rules/", plans.rule_list, name="rule_list"),
@@ -39,5 +39,58 @@ urlpatterns = [
         "corrections/<int:correction_id>/decide/",
         cash.correction_decide,
         name="correction_decide",
+    ),
+    path("subsidies/", subsidies.subsidy_index, name="subsidy_index"),
+    path("subsidies/payers/new/", subsidies.payer_create, name="payer_create"),
+    path("subsidies/payers/<uuid:payer_uuid>/", subsidies.payer_detail, name="payer_detail"),
+    path(
+        "subsidies/payers/<uuid:payer_uuid>/programmes/new/",
+        subsidies.subsidy_programme_create,
+        name="subsidy_programme_create",
+    ),
+    path(
+        "subsidies/payers/<uuid:payer_uuid>/statement/",
+        subsidies.payer_statement,
+        name="payer_statement",
+    ),
+    path(
+        "subsidies/payers/<uuid:payer_uuid>/statement.pdf",
+        subsidies.payer_statement_pdf,
+        name="payer_statement_pdf",
+    ),
+    path(
+        "subsidies/payers/<uuid:payer_uuid>/statement.xlsx",
+        subsidies.payer_statement_xlsx,
+        name="payer_statement_xlsx",
+    ),
+    path(
+        "subsidies/payers/<uuid:payer_uuid>/payments/",
+        subsidies.payer_payment,
+        name="payer_payment",
+    ),
+    path(
+        "subsidies/programmes/<uuid:programme_uuid>/",
+        subsidies.subsidy_programme_edit,
+        name="subsidy_programme_edit",
+    ),
+    path(
+        "subsidies/programmes/<uuid:programme_uuid>/enrol/",
+        subsidies.subsidy_enrol,
+        name="subsidy_enrol",
+    ),
+    path(
+        "subsidies/programmes/<uuid:programme_uuid>/list/",
+        subsidies.subsidy_enrol_upload,
+        name="subsidy_enrol_upload",
+    ),
+    path(
+        "subsidies/solidarity/<uuid:org_uuid>/",
+        subsidies.solidarity_report,
+        name="solidarity_report",
+    ),
+    path(
+        "subsidies/solidarity/<uuid:org_uuid>/xlsx/",
+        subsidies.solidarity_report_xlsx,
+        name="solidarity_report_xlsx",
     ),
 ]
