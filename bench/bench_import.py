@@ -202,7 +202,14 @@ def main() -> int:
         sampler.start()
         before_mb = common.peak_mb_parts()[0]
         try:
-            check_s, commit_s, check_result, commit_result = run_import(user, target, path)
+            if profile := os.environ.get("BENCH_IMPORT_PROFILE"):
+                import cProfile
+
+                with cProfile.Profile() as prof:
+                    check_s, commit_s, check_result, commit_result = run_import(user, target, path)
+                prof.dump_stats(profile)
+            else:
+                check_s, commit_s, check_result, commit_result = run_import(user, target, path)
         finally:
             sampler.stop.set()
             sampler.join()

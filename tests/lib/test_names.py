@@ -21,6 +21,7 @@ from mutuelle.lib.names import (
     normalize_id_document,
     phonetic_key,
     phonetic_keys,
+    same_person,
     score,
     search_key_for_query,
     search_keys,
@@ -517,6 +518,20 @@ def test_score_is_symmetric_and_bounded(a, b):
     assert (value >= DUPLICATE_THRESHOLD) is is_duplicate(a, b)[0]
 
 
+@given(st.one_of(near_pairs(), st.tuples(persons(text=True), persons(text=True))))
+def test_same_person_decides_as_is_duplicate(pair):
+    a, b = pair
+    assert same_person(a, b) is is_duplicate(a, b)[0]
+    assert same_person(b, a) is is_duplicate(b, a)[0]
+
+
+@given(st.one_of(persons(), persons(text=True)))
+def test_keys_are_plain_text(person):
+    # members.duplicates.write_keys sends them as raw COPY text: no tab, newline, backslash.
+    keys = person.blocking_keys() | search_keys(person.given_names, person.family_name)
+    assert all(re.fullmatch(r"[A-Za-z0-9.:?]+", key) for key in keys), keys
+
+
 @given(st.one_of(persons(), persons(text=True)))
 def test_a_person_is_a_duplicate_of_themselves(person):
     # (a name that folds to nothing, like a lone "H", carries no name to compare)
@@ -580,6 +595,11 @@ def test_precision_and_recall_on_the_corpus():
     print(f"\nduplicates corpus: precision {precision:.3f}, recall {recall:.3f}", *errors, sep="\n")
     assert precision >= 0.9, (precision, errors)
     assert recall >= 0.9, (recall, errors)
+
+
+def test_same_person_decides_the_corpus_as_is_duplicate():
+    for _label, a, b, row in _corpus():
+        assert same_person(a, b) is is_duplicate(a, b)[0], row["note"]
 
 
 def test_every_true_pair_shares_a_blocking_key():

@@ -157,6 +157,25 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows, batch: in
     return written
 
 
+def copy_plain(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]) -> int:
+    """copy_rows for rows of plain values only: ints, and strings that hold no tab, newline,
+    carriage return or backslash (keys, codes). On PostgreSQL they are sent as COPY text
+    built here in one piece, several times faster than encoding row by row; the caller vouches
+    for the values (anything else would be read wrongly, not rejected)."""
+    if not is_postgres():
+        return copy_rows(model, columns, rows)
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for start in range(0, len(rows), BATCH * 4):
+            part = rows[start : start + BATCH * 4]
+            copy.write("".join("\t".join(map(str, row)) + "\n" for row in part))
+    return len(rows)
+
+
 def _sqlite_value(value):
     """Values as Django stores them in SQLite (UUIDs as hex, dates and times as text)."""
     if isinstance(value, uuid.UUID):

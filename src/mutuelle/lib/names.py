@@ -47,6 +47,7 @@ __all__ = [
     "normalize_id_document",
     "phonetic_key",
     "phonetic_keys",
+    "same_person",
     "score",
     "search_key_for_query",
     "search_keys",
@@ -94,6 +95,7 @@ _N_PREFIX = re.compile(r"(?<![a-z])n (?=[dg][a-z]{2})")
 _M_PREFIX = re.compile(r"(?<![a-z])m (?=b[a-z]{2})")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize(text: str | None) -> str:
     """Lower-case ASCII letters and single spaces: what the register stores for search.
 
@@ -355,6 +357,7 @@ def phonetic_keys(text: str) -> frozenset[str]:
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def normalize_id_document(text: str | None) -> str:
     """Upper-case letters and digits only; "" when the number cannot identify anyone.
 
@@ -474,7 +477,7 @@ _Names = tuple[tuple[_Token, ...], tuple[_Token, ...]]  # (given, family)
 _MAX_TOKENS = 6
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=1 << 17)
 def _name_tokens(given_names: str, family_name: str) -> _Names:
     given = _tokens(given_names)
     family = _tokens(family_name)
@@ -521,37 +524,45 @@ def blocking_keys(
     return keys
 
 
-@functools.lru_cache(maxsize=1 << 18)
 def _name_keys(
     given_names: str, family_name: str, sex: str | None, birth_year: int | None
 ) -> frozenset[str]:
-    """The name part of blocking_keys, remembered: a register repeats the same names, sexes
-    and years many times over."""
-    keys: set[str] = set()
-    given, family = _name_tokens(given_names, family_name)
-    parts = [_token_key(canon) for _, canon in (*given, *family)]
-    if not parts:
+    """The name part of blocking_keys."""
+    pairs = _name_pairs(given_names, family_name)
+    if not pairs:
         return frozenset()
-    if len(parts) == 1:
-        pairs = {parts[0]}
-    else:
-        pairs = {".".join(sorted(pair)) for pair in itertools.combinations(parts, 2)}
     known_sex = _sex(sex)
     sexes = (known_sex,) if known_sex else ("F", "M")
     buckets = (str(birth_year), str(birth_year + 1)) if birth_year is not None else ("?",)
-    keys.update(f"{s}{b}:{p}" for s in sexes for b in buckets for p in pairs)
-    return frozenset(keys)
+    return frozenset(f"{s}{b}:{p}" for s in sexes for b in buckets for p in pairs)
 
 
-def search_keys(given_names: str, family_name: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 17)
+def _name_pairs(given_names: str, family_name: str) -> tuple[str, ...]:
+    """The phonetic keys of each pair of name parts (or of the only part), remembered by name
+    alone: a register repeats the same names many times over, but far less often with the same
+    sex and year too."""
+    given, family = _name_tokens(given_names, family_name)
+    parts = [_token_key(canon) for _, canon in (*given, *family)]
+    if len(parts) <= 1:
+        return tuple(parts)
+    return tuple(sorted({".".join(sorted(pair)) for pair in itertools.combinations(parts, 2)}))
+
+
+def search_keys(given_names: str, family_name: str) -> frozenset[str]:
     """The keys a person is found under by the register search: "s:<k>" for the phonetic key of
     each name part and "s:<k1>.<k2>" (k1 < k2) for each pair of parts, whatever the order in
     which the parts are typed or which field they were written in."""
+    return _search_keys(given_names or "", family_name or "")
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _search_keys(given_names: str, family_name: str) -> frozenset[str]:
     given, family = _name_tokens(given_names or "", family_name or "")
     parts = sorted({_token_key(canon) for _, canon in (*given, *family)} - {""})
     keys = {f"s:{p}" for p in parts}
     keys.update(f"s:{a}.{b}" for a, b in itertools.combinations(parts, 2))
-    return {k[:64] for k in keys}
+    return frozenset(k[:64] for k in keys)
 
 
 def search_key_for_query(text: str) -> str | None:
@@ -581,7 +592,7 @@ class _SetMatch:
     phonetic: int
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 18)
 def _match_sets(xs: tuple[_Token, ...], ys: tuple[_Token, ...]) -> _SetMatch | None:
     """Match every token of the smaller side to a distinct token of the other, best first
     (most exact matches, then the highest total, then the fewest spelling differences).
@@ -646,7 +657,7 @@ class _NameMatch:
 _MODE_FACTOR = {"direct": 1.0, "swapped": 0.98, "pooled": 0.95}
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 18)
 def _match_names(a: _Names, b: _Names) -> _NameMatch | None:
     """The best reading under which the two names are the same name, or None.
 
@@ -759,6 +770,31 @@ def _compare(a: PersonName, b: PersonName) -> tuple[bool, float, list[str]]:
     if against:
         return False, min(value, DUPLICATE_THRESHOLD - 0.01), against + details
     return True, max(value, DUPLICATE_THRESHOLD), ["same_name_sex_birth_year", *details]
+
+
+def same_person(a: PersonName, b: PersonName) -> bool:
+    """is_duplicate(a, b)[0], for bulk checks: the same decision, the cheap facts first (sex,
+    years, documents), the names last, and neither score nor reasons."""
+    doc_a = normalize_id_document(a.id_document)
+    doc_b = normalize_id_document(b.id_document)
+    if doc_a and doc_a == doc_b:
+        return True
+    sex_a, sex_b = _sex(a.sex), _sex(b.sex)
+    if sex_a and sex_b and sex_a != sex_b:
+        return False
+    year_a, year_b = a.birth_year, b.birth_year
+    if year_a is None or year_b is None:
+        if year_a is not year_b:
+            return False  # the rule needs both years (or neither)
+    elif abs(year_a - year_b) > 1:
+        return False
+    if doc_a and doc_b and _shape(doc_a) == _shape(doc_b) and not _one_typo_apart(doc_a, doc_b):
+        return False
+    names_a = _name_tokens(a.given_names or "", a.family_name or "")
+    names_b = _name_tokens(b.given_names or "", b.family_name or "")
+    if names_a == names_b:  # namesakes, the usual case in a register: the same name
+        return bool(names_a[0] or names_a[1])
+    return _match_names(names_a, names_b) is not None
 
 
 def score(a: PersonName, b: PersonName) -> float:

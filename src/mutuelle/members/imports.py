@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutuelle.core import bulk
-from mutuelle.core.imports.base import Column, Importer, StagedRow, register
+from mutuelle.core.imports.base import Column, Importer, StagedRow, fold, register
 from mutuelle.core.models import ImportRow, Organization, Place
 from mutuelle.core.roles import Perm
-from mutuelle.lib.names import PersonName, blocking_keys, is_duplicate
+from mutuelle.lib.names import PersonName, blocking_keys, same_person
 from mutuelle.lib.phone import normalize_phone
 
 from . import duplicates, rules
@@ -39,6 +39,8 @@ MAX_SUSPECTS = 3
 # In-file duplicates: each blocking key keeps the first persons (of distinct identity) that
 # carry it; a later row is compared with them. Bounded memory whatever the file's size.
 REPS_PER_KEY = 2
+# What the register answered, remembered between chunks of one check (keys + persons).
+REGISTER_MEMORY = 500_000
 # Values per IN (...) lookup (SQLite limits the parameters of a query).
 IN_BATCH = 5000
 # Households written per bulk_enrol call during the apply (one transaction in all).
@@ -84,9 +86,9 @@ RELATIONSHIP = {
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
+@functools.lru_cache(maxsize=1024)
 def _fold(text: str) -> str:
-    from mutuelle.core.imports.base import fold
-
+    """A sex or relationship as written, folded (a file repeats the same few spellings)."""
     return fold(text.replace(" ", "_")).replace("_", " ")
 
 
@@ -159,7 +161,7 @@ class HouseholdsImporter(Importer):
             elif (person := _person(row.values)) is not None:
                 people.append((row, person))
         wanted = [_keys(p) for _, p in people]  # computed once for both comparisons
-        self._register_suspects(mutual, people, wanted)
+        self._register_suspects(mutual, people, wanted, state.setdefault("register", {}))
         reps = state.setdefault("reps", {})
         for (row, person), keys in zip(people, wanted, strict=True):
             match = _in_file(reps, row.line, person, keys)
@@ -174,43 +176,66 @@ class HouseholdsImporter(Importer):
                 _in_file(reps, line, person, _keys(person))
 
     def _register_suspects(
-        self, mutual, people: list[tuple[StagedRow, PersonName]], wanted: list[list[str]]
+        self,
+        mutual,
+        people: list[tuple[StagedRow, PersonName]],
+        wanted: list[list[str]],
+        seen: dict,
     ) -> None:
         """Warn of persons of the register (this mutual, the union's others) alike: the
-        chunk's blocking keys in a few IN queries, each candidate read once as a tuple."""
-        all_keys = sorted({k for keys in wanted for k in keys})
+        chunk's blocking keys in a few IN queries, each candidate read once as a tuple.
+
+        `seen` remembers, from one chunk to the next of the same check, what the register
+        answered: the persons under each key looked up, and each candidate read. A file
+        repeats the same names chunk after chunk, so later chunks ask only for new keys and
+        new candidates. Warnings are advice read at check time: a person enrolled in the
+        register while the check runs may go unreported, as if enrolled just after it. The
+        memory stays bounded (forgotten past REGISTER_MEMORY entries)."""
+        by_key: dict[str, list[int] | tuple[()]] = seen.setdefault("keys", {})
+        others: dict[int, tuple[PersonName, int] | None] = seen.setdefault("persons", {})
+        if len(by_key) + len(others) > REGISTER_MEMORY:
+            by_key.clear()
+            others.clear()
         scope = duplicates.search_scope(mutual)
-        by_key: dict[str, list[int]] = {}
-        for key, person_id in bulk.select_in(
-            PersonKey,
-            ["key", "person_id"],
-            {"key": all_keys, "organization_id": scope},
-            batch=IN_BATCH,
-        ):
-            by_key.setdefault(key, []).append(person_id)
-        if not by_key:
-            return
-        ids = sorted({pk for found in by_key.values() for pk in found})
-        others: dict[int, tuple[PersonName, int]] = {}
-        columns = ["id", "given_names", "family_name", "sex", "birth_year"]
-        for pk, given, family, sex, year, doc, org in bulk.select_in(
-            Person,
-            [*columns, "id_document_number", "organization_id"],
-            {"id": ids},
-            extra="date_of_death IS NULL AND merged_into_id IS NULL",
-            batch=IN_BATCH,
-        ):
-            others[pk] = (PersonName(given, family, sex, year, doc or None), org)
-        matches: list[tuple[StagedRow, list[int]]] = []
+        new_keys = sorted({k for keys in wanted for k in keys if k not in by_key})
+        if new_keys:
+            by_key.update(dict.fromkeys(new_keys, ()))  # most keys find nobody: one shared ()
+            hits: dict[str, list[int]] = {}
+            for key, person_id in bulk.select_in(
+                PersonKey,
+                ["key", "person_id"],
+                {"key": new_keys, "organization_id": scope},
+                batch=IN_BATCH,
+            ):
+                hits.setdefault(key, []).append(person_id)
+            by_key.update(hits)
+        ids = sorted({pk for keys in wanted for k in keys for pk in by_key[k] if pk not in others})
+        if ids:
+            for pk in ids:
+                others[pk] = None  # dead or merged: not a candidate
+            columns = ["id", "given_names", "family_name", "sex", "birth_year"]
+            for pk, given, family, sex, year, doc, org in bulk.select_in(
+                Person,
+                [*columns, "id_document_number", "organization_id"],
+                {"id": ids},
+                extra="date_of_death IS NULL AND merged_into_id IS NULL",
+                batch=IN_BATCH,
+            ):
+                others[pk] = (PersonName(given, family, sex, year, doc or None), org)
+        matches: list[tuple[StagedRow, list[tuple[int, PersonName, int]]]] = []
         for (row, person), keys in zip(people, wanted, strict=True):
-            candidates = sorted({pk for k in keys for pk in by_key.get(k, ()) if pk in others})
-            alike = (pk for pk in candidates if _same(person, others[pk][0]))
+            candidates = sorted({pk for k in keys for pk in by_key[k]})
+            alike = (
+                (pk, *known)
+                for pk in candidates
+                if (known := others[pk]) is not None and _same(person, known[0])
+            )
             found = list(itertools.islice(alike, MAX_SUSPECTS))  # no need to compare them all
             if found:
                 matches.append((row, found))
         if not matches:
             return
-        mine = [pk for _, found in matches for pk in found if others[pk][1] == mutual.pk]
+        mine = [pk for _, found in matches for pk, _, org in found if org == mutual.pk]
         numbers: dict[int, str] = {}
         for start in range(0, len(mine), IN_BATCH):
             for person_id, number in (
@@ -222,8 +247,7 @@ class HouseholdsImporter(Importer):
         names = dict(Organization.unscoped.filter(pk__in=scope).values_list("pk", "name"))
         for row, found in matches:
             reported: set[int] = set()  # one warning per other mutual
-            for pk in found:
-                other, org = others[pk]
+            for pk, other, org in found:
                 if org == mutual.pk:
                     row.warn(
                         "given_names",
@@ -396,10 +420,9 @@ def _in_file(
     return None
 
 
-@functools.lru_cache(maxsize=1 << 17)
-def _same(a: PersonName, b: PersonName) -> bool:
-    """is_duplicate, remembered: a register repeats the same names, years and pairs."""
-    return is_duplicate(a, b)[0]
+# is_duplicate's decision without its score and reasons; its name parts are remembered by
+# lib.names (a register repeats the same names), so there is nothing to cache here.
+_same = same_person
 
 
 def _fields(person: PersonName) -> tuple:
