@@ -47,6 +47,8 @@ RULES: dict[str, Rule] = {
     "rule_copy": Rule({"version_id": "rule_version.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
     "rule_adopt": Rule({"version_id": "rule_version.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
     "billing": Rule({"org_uuid": "mutual.uuid"}),
+    "arrears": Rule({"org_uuid": "mutual.uuid"}),
+    "arrears_remind": Rule({"org_uuid": "mutual.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "cashier_household": Rule({"household_uuid": "household.uuid"}),
     "receipt_detail": Rule({"payment_uuid": "payment.uuid"}),
     "receipt_pdf": Rule({"payment_uuid": "payment.uuid"}),
@@ -189,6 +191,21 @@ RULES: dict[str, Rule] = {
     "act_create": Rule(expect=OWN_LIST),
     "act_starter": Rule(expect=frozenset(DENIED | {NOT_ALLOWED})),
     "act_detail": Rule({"act_uuid": "act.uuid"}),
+    "subsidy_index": Rule(expect=OWN_LIST),
+    "payer_create": Rule(expect=OWN_LIST),
+    "payer_detail": Rule({"payer_uuid": "payer.uuid"}),
+    "subsidy_programme_create": Rule({"payer_uuid": "payer.uuid"}),
+    "payer_statement": Rule({"payer_uuid": "payer.uuid"}),
+    "payer_statement_pdf": Rule({"payer_uuid": "payer.uuid"}),
+    "payer_statement_xlsx": Rule({"payer_uuid": "payer.uuid"}),
+    "payer_payment": Rule({"payer_uuid": "payer.uuid"}),
+    "subsidy_programme_edit": Rule({"programme_uuid": "programme.uuid"}),
+    "subsidy_enrol": Rule({"programme_uuid": "programme.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
+    "subsidy_enrol_upload": Rule(
+        {"programme_uuid": "programme.uuid"}, frozenset(DENIED | {NOT_ALLOWED})
+    ),
+    "solidarity_report": Rule({"org_uuid": "mutual.uuid"}),
+    "solidarity_report_xlsx": Rule({"org_uuid": "mutual.uuid"}),
 }
 # Django admin is for platform administrators only: everyone else is sent to its login.
 ADMIN_RULE = Rule(expect=REDIRECTS)
@@ -232,6 +249,9 @@ class Others:
             world, self.household
         )
         self.sheet, self.statement_line = plant_collection(world, self.household)
+        self.payer, self.programme = plant_subsidies(
+            world, world.mutual_b, SENTINEL, self.household
+        )
         self.account_number = "4711"
         self.journal_code, self.entry_number = "OD", 1
         self.period_start, self.closed_period_start = "2026-11-01", "2026-10-01"
@@ -263,6 +283,7 @@ class Others:
             "ledger": ledger_of(self.mutual),
             "benefits": benefits_of(),
             "contributions": contributions_of(self.mutual),
+            "subsidies": subsidies_of(self.mutual),
             "scans": Job.unscoped.filter(kind="members.scan_duplicates").count(),
             "households": self.household.__class__.unscoped.filter(
                 organization=self.mutual
@@ -407,6 +428,74 @@ def plant_collection(world, household):
     return sheet, line
 
 
+def plant_subsidies(world, mutual, marker, household=None):
+    """A tenant's payer and list programme (named with the marker); with a household (the
+    other tenant), a payer of its union, the household enrolled with evidence, a payer due and
+    a payer's payment whose bank reference carries the marker."""
+    from datetime import date
+
+    from mutuelle.contributions import actions as contributions
+    from mutuelle.contributions.models import PayerDue
+
+    payer = contributions.save_payer(world.admin, mutual, f"État {marker}", "state", marker)
+    programme = contributions.save_programme(
+        world.admin,
+        mutual,
+        {
+            "payer": payer,
+            "code": "ZZ",
+            "name": marker,
+            "start": date(2026, 1, 1),
+            "mode": "all",
+            "eligibility": "list",
+        },
+    )
+    if household is not None:
+        contributions.save_payer(world.admin, mutual.parent, f"Bailleur {marker}", "donor")
+        contributions.enrol(
+            world.admin,
+            programme,
+            household,
+            start=date(2026, 1, 1),
+            evidence_reference=marker,
+            evidence_date=date(2026, 1, 1),
+            evidence_by=marker,
+        )
+        PayerDue.unscoped.create(
+            organization=mutual,
+            programme=programme,
+            payer=payer,
+            household=household,
+            kind="billed",
+            period="2026",
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 12, 31),
+            amount=1000,
+        )
+        contributions.record_payer_payment(
+            world.admin, mutual, payer, "400", marker, date(2026, 11, 24)
+        )
+    return payer, programme
+
+
+def subsidies_of(mutual) -> tuple:
+    from mutuelle.contributions.models import (
+        PayerDue,
+        PayerPayment,
+        ProgrammeEnrolment,
+        SubsidyProgramme,
+        ThirdPartyPayer,
+    )
+
+    return (
+        list(ThirdPartyPayer.unscoped.filter(organization=mutual).values_list("name", "kind")),
+        list(SubsidyProgramme.unscoped.filter(organization=mutual).values_list("name", "mode")),
+        ProgrammeEnrolment.unscoped.filter(household__organization=mutual).count(),
+        list(PayerDue.unscoped.filter(organization=mutual).values_list("amount", "paid")),
+        PayerPayment.unscoped.filter(organization=mutual).count(),
+    )
+
+
 def contributions_of(mutual) -> tuple:
     from mutuelle.contributions.models import (
         CollectorSheet,
@@ -538,6 +627,7 @@ def plant_sibling(world):
     )
     jobs.start("core.backup", actor=world.admin, organization=sibling)
     enrol(world.admin, sibling, SIBLING_SENTINEL)
+    plant_subsidies(world, sibling, SIBLING_SENTINEL)
     return sibling
 
 

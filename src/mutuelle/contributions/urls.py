@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cash, cashier, collection, coverage, plans, subsidies
+from .views import cash, cashier, collection, coverage, followup, plans, subsidies
 
 urlpatterns = [
     path("rules/", plans.rule_list, name="rule_list"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("rules/version/<int:version_id>/copy/", plans.rule_copy, name="rule_copy"),
     path("rules/version/<int:version_id>/adopt/", plans.rule_adopt, name="rule_adopt"),
     path("billing/<uuid:org_uuid>/", plans.billing, name="billing"),
+    path("arrears/<uuid:org_uuid>/", followup.arrears, name="arrears"),
+    path("arrears/<uuid:org_uuid>/remind/", followup.arrears_remind, name="arrears_remind"),
     path("cashier/", cashier.cashier, name="cashier"),
     path("cashier/<uuid:household_uuid>/", cashier.cashier_household, name="cashier_household"),
     path("receipts/<uuid:payment_uuid>/", cashier.receipt_detail, name="receipt_detail"),
