@@ -405,15 +405,15 @@ def plant_contributions(world, household):
 
 
 def plant_collection(world, household):
-    """The other tenant's collector's sheet (its village carries the sentinel) and a statement
-    line nobody matched."""
+    """The other tenant's collector's sheet (its collector's name carries the sentinel; places
+    are shared geography, so the village does not) and a statement line nobody matched."""
     from datetime import date
 
     from mutuelle.contributions.actions import collection
     from mutuelle.contributions.models import StatementLine
     from mutuelle.core.models import Place
 
-    place = Place.unscoped.create(country="CM", code="CM-ZZ", name=SENTINEL, path="/zz/")
+    place = Place.unscoped.create(country="CM", code="CM-ZZ", name="Mbengwi", path="/zz/")
     type(household).unscoped.filter(pk=household.pk).update(place=place)
     sheet = collection.create_sheet(world.admin, world.mutual_b, world.manager_b, place, 5)
     line = StatementLine.unscoped.create(
