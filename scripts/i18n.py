@@ -19,6 +19,14 @@ LOCALE = ROOT / "src" / "mutuelle" / "locale"
 # French strings allowed to equal their English source: names, codes, words French shares.
 ALLOWED = {
     "Mutuelle",
+    "Journal",
+    "Exclusions",
+    "Consultation",
+    "version",
+    "Version",
+    "Versions",
+    "Version %(n)s",
+    "Conditions",
     "Photo",
     "SMS",
     "Code",

@@ -1,5 +1,7 @@
-"""Fill French translations from pairs: `python scripts/translate.py 'English' 'Français' ...`.
-Lists the untranslated and fuzzy French entries when called without arguments."""
+"""Fill French translations from pairs: `python scripts/translate.py 'English' 'Français' ...`,
+or from files of `English<TAB>Français` lines: `python scripts/translate.py --tsv a.tsv b.tsv`
+(plural entries: `singular|plural<TAB>singulier|pluriel`). Lists the untranslated and fuzzy
+French entries that remain."""
 
 import sys
 from pathlib import Path
@@ -9,18 +11,35 @@ import polib
 PO = Path(__file__).resolve().parent.parent / "src/mutuelle/locale/fr/LC_MESSAGES/django.po"
 
 
-def main(pairs: list[str]) -> None:
+def read_tsv(paths: list[str]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            english, tab, french = line.partition("\t")
+            if tab and english.strip() and french.strip():
+                table[english] = french
+    return table
+
+
+def main(table: dict[str, str]) -> None:
     po = polib.pofile(str(PO), wrapwidth=79)
-    table = dict(zip(pairs[::2], pairs[1::2], strict=True))
     for entry in po:
-        if entry.msgid in table:
+        if entry.msgid_plural and f"{entry.msgid}|{entry.msgid_plural}" in table:
+            one, _bar, many = table[f"{entry.msgid}|{entry.msgid_plural}"].partition("|")
+            entry.msgstr_plural = {0: one, 1: many or one}
+        elif entry.msgid in table and not entry.msgid_plural:
             entry.msgstr = table[entry.msgid]
-            if "fuzzy" in entry.flags:
-                entry.flags.remove("fuzzy")
         elif not entry.translated():
             print(repr(entry.msgid), entry.flags)
+            continue
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
     po.save()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    if args[:1] == ["--tsv"]:
+        main(read_tsv(args[1:]))
+    else:
+        main(dict(zip(args[::2], args[1::2], strict=True)))

@@ -65,9 +65,9 @@ def test_a_cashier_scans_a_card_records_and_prints_the_receipt(client, world, bi
     assert original["Content-Type"] == "application/pdf"
     text = pdf_text(original.content)
     assert "Total reçu 5 000 XOF" in text and str(payment.receipt) in text
-    assert "COPIE" not in text
+    assert "DUPLICATA" not in text
     copy = client.get(reverse("receipt_pdf", args=[payment.uuid]), {"layout": "a6"})
-    assert "COPIE" in pdf_text(copy.content)
+    assert "DUPLICATA" in pdf_text(copy.content)
 
 
 @time_machine.travel(TODAY, tick=False)
