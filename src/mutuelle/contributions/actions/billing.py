@@ -2,11 +2,16 @@
 chunk at a time and written in bulk, with the ledger entry of each chunk in the same
 transaction. Re-running bills only households without a due for the period."""
 
+import json
+import os
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -14,19 +19,27 @@ from django.utils.translation import gettext
 from mutuelle.accounting import actions as ledger
 from mutuelle.accounting.rules import LineValue
 from mutuelle.cards.models import Card
-from mutuelle.core import audit, jobs
+from mutuelle.core import audit, bulk, jobs
 from mutuelle.core.models import Organization
 from mutuelle.core.permissions import require
 from mutuelle.core.roles import Perm
 from mutuelle.lib import periods
 from mutuelle.lib.money import quantize
 from mutuelle.members import rules as member_rules
-from mutuelle.members.models import Household, Membership
+from mutuelle.members.models import Household, Membership, Person
 
 from .. import rules
-from ..models import ArrearsSettings, BillingRun, Due, Payment, PaymentStatus, RuleVersion
+from ..models import (
+    Allocation,
+    ArrearsSettings,
+    BillingRun,
+    Due,
+    Payment,
+    PaymentStatus,
+    RuleVersion,
+)
 from .errors import reason_error
-from .payments import apply_allocations, open_dues
+from .subsidies import subsidise_chunk
 
 BILL = "contributions.bill"
 # Fees are booked to the accounts of these operations' credit side (accounting.chart).
@@ -35,9 +48,10 @@ FEE_OPERATIONS = {
     rules.CARD_FEE: "card_fee_cash",
     rules.ASSEMBLY_FEE: "contribution_billed",
 }
-CHUNK = 2000
+CHUNK = 10000  # households per chunk (one transaction, one ledger entry)
 DEFERRED_INCOME = "477"
 ENDED = frozenset({member_rules.WITHDRAWN, member_rules.DECEASED, member_rules.EXCLUDED})
+ONE_DAY = timedelta(days=1)
 
 
 def rule_in_force(organization: Organization, on: date) -> RuleVersion | None:
@@ -98,130 +112,327 @@ def start_union_billing(actor, union: Organization, period_code: str) -> list[Bi
     return runs
 
 
-def household_facts(
-    organization: Organization, household_ids: list[int], child_age: int | None, on: date
-) -> dict[int, rules.HouseholdFacts]:
-    """What the pricing rules may see of each household, in two queries: members' roles,
-    children (by the rule's age) and covered windows, and the ability-to-pay category. Sex and
-    health are not read at all."""
-    members: dict[int, list[rules.MemberFacts]] = defaultdict(list)
-    rows = Membership.unscoped.filter(
-        organization=organization, person__household_id__in=household_ids
-    ).values_list(
-        "pk",
-        "person__household_id",
-        "person__relationship",
-        "person__birth_date",
-        "person__birth_year",
-        "enrolled_on",
-        "status",
-        "status_since",
-    )
-    for pk, household_id, relationship, birth_date, birth_year, enrolled, status, since in rows:
-        members[household_id].append(
-            rules.member_facts_from(
-                {"relationship": relationship, "birth_date": birth_date, "birth_year": birth_year},
-                child_age,
-                on,
-                key=pk,
-                covered_from=enrolled,
-                covered_to=since - timedelta(days=1) if status in ENDED else None,
-                salary=None,
-            )
+# --- A chunk of households -------------------------------------------------------------------
+#
+# A billing run prices every member of a mutual (a million persons for a large union), so a chunk
+# is read in one query of plain rows, and households that look alike to the rules (the same
+# members' roles, children, covered days within the period and new members) are priced once:
+# `rules.bill` runs on a household's *shape*, with members keyed by position, and the result is
+# reused for every household of that shape with their own membership ids put back. The rules
+# stay the only place where a due is decided; this only avoids deciding the same due twice.
+
+
+@dataclass(slots=True)
+class NewDue:
+    """A due about to be written, with the attributes of an unsaved `Due` that
+    `subsidies.subsidise_chunk` reads and reduces in place (amount, lines, paid_on)."""
+
+    organization_id: int
+    household_id: int
+    run_id: int
+    period: str
+    period_start: date
+    period_end: date
+    due_on: date
+    amount: Decimal
+    lines: list
+    paid_on: date | None = None
+    fees: tuple[tuple[str, Decimal], ...] = ()  # of `billed_lines`
+    billed_lines: list | None = None  # the lines as billed, before any subsidy
+
+
+# (is_head, is_child, first covered day in the period, last one or None = to its end, new)
+MemberShape = tuple[bool, bool, date, date | None, bool]
+# (total, lines with member positions, fees by code): a shape's due
+Priced = tuple[Decimal, tuple[tuple[str, int | None, int, str, str], ...], tuple]
+
+
+def _member_rows(organization: Organization, household_ids: list[int]) -> list[tuple]:
+    """(household id, membership id, relationship, birth date, birth year, enrolled on, status,
+    status since) of the households' memberships in the mutual, in membership number order,
+    as plain rows (one query, no model instances)."""
+    m, p = Membership._meta, Person._meta
+    q = connection.ops.quote_name
+    params: list[Any]
+    if bulk.is_postgres():
+        within, params = "= ANY(%s)", [organization.pk, list(household_ids)]
+    else:
+        within, params = (
+            f"IN ({', '.join(['%s'] * len(household_ids))})",
+            [
+                organization.pk,
+                *household_ids,
+            ],
         )
-    abilities = dict(
-        Household.unscoped.filter(pk__in=household_ids).values_list("pk", "ability__code")
+    sql = (
+        f"SELECT p.{q('household_id')}, m.{q('id')}, p.{q('relationship')}, "  # noqa: S608
+        f"p.{q('birth_date')}, p.{q('birth_year')}, m.{q('enrolled_on')}, m.{q('status')}, "
+        f"m.{q('status_since')} FROM {q(m.db_table)} m JOIN {q(p.db_table)} p "
+        f"ON p.{q('id')} = m.{q('person_id')} WHERE m.{q('organization_id')} = %s "
+        f"AND p.{q('household_id')} {within} ORDER BY m.{q('number')}"
     )
-    return {
-        pk: rules.HouseholdFacts(key=pk, members=tuple(members.get(pk, ())), ability=abilities[pk])
-        for pk in household_ids
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if rows and isinstance(rows[0][5], str):  # SQLite: dates come back as text
+        day = _day
+        rows = [
+            (h, k, r, day(b), y, day(e), st, day(since)) for h, k, r, b, y, e, st, since in rows
+        ]
+    return rows
+
+
+def _day(value):
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def household_shapes(
+    rows: list[tuple], rule: rules.ContributionRule, period
+) -> dict[int, tuple[list[MemberShape], list[int]]]:
+    """{household id: (its covered members' shapes, their membership ids)} from member rows.
+    Members not covered on any day of the period are left out (the rules bill them nothing);
+    covered days are clipped to the period (the rules only count days within it). What the rules
+    may see and nothing more: roles, children by the rule's age, covered days, new members —
+    sex and health are not read at all."""
+    start, end = period.start, period.end
+    child_age = rule.child_age
+    children: dict[tuple, bool] = {}
+    found: dict[int, tuple[list[MemberShape], list[int]]] = {}
+    for household_id, key, relationship, born, year, enrolled, status, since in rows:
+        last = since - ONE_DAY if status in ENDED else None
+        if last is not None:
+            if last < start:
+                continue
+            if last >= end:
+                last = None
+        if enrolled > end:
+            continue
+        first = enrolled if enrolled > start else start
+        if last is not None and last < first:
+            continue
+        is_child = False
+        if relationship == "child" and child_age is not None:
+            is_child = children.get((born, year))  # type: ignore[assignment]
+            if is_child is None:
+                facts = rules.member_facts_from(
+                    {"relationship": relationship, "birth_date": born, "birth_year": year},
+                    child_age,
+                    start,
+                    key=0,
+                    covered_from=start,
+                    covered_to=None,
+                    salary=None,
+                )
+                is_child = children[(born, year)] = facts.is_child
+        entry = found.get(household_id)
+        if entry is None:
+            entry = found[household_id] = ([], [])
+        entry[0].append((relationship == "head", is_child, first, last, start <= enrolled))
+        entry[1].append(key)
+    return found
+
+
+def price(
+    rule: rules.ContributionRule,
+    period,
+    shapes: list[MemberShape],
+    ability: str | None,
+    cards: int,
+    assembly_due: bool,
+) -> Priced:
+    """A household shape's due, decided by the pure rules (members keyed by position)."""
+    members = tuple(
+        rules.MemberFacts(
+            key=i, is_head=head, is_child=child, covered_from=first, covered_to=last, salary=None
+        )
+        for i, (head, child, first, last, _new) in enumerate(shapes)
+    )
+    due = rules.bill(
+        rule,
+        rules.HouseholdFacts(key=0, members=members, ability=ability),
+        period,
+        new_members=frozenset(i for i, shape in enumerate(shapes) if shape[4]),
+        cards=cards,
+        assembly_due=assembly_due,
+    )
+    fees: dict[str, Decimal] = defaultdict(Decimal)
+    for x in due.lines:
+        if x.code in FEE_OPERATIONS:
+            fees[x.code] += x.amount
+    lines = tuple(
+        (
+            x.code,
+            None if x.member_key is None else int(x.member_key),  # a position in `shapes`
+            x.quantity,
+            str(x.unit),
+            str(x.amount),
+        )
+        for x in due.lines
+    )
+    return due.total, lines, tuple(sorted(fees.items()))
 
 
 def bill_chunk(run: BillingRun, household_ids: list[int]) -> tuple[int, Decimal]:
-    """Bill these households for the run's period (those already billed are left alone)."""
+    """Bill these households for the run's period (those already billed are left alone): their
+    dues written in bulk, the payers' shares of subsidised households taken off, the chunk's
+    ledger entry posted and the households' credit applied, in the caller's transaction."""
     organization = run.organization
     currency = organization.currency
-    version = run.rule_version
-    rule = rules.rule_from_config(version.config)
+    rule = rules.rule_from_config(run.rule_version.config)
     period = periods.parse(run.period)
+    # The chunk's households by the range of their ids, then kept by set: a list of thousands
+    # of ids in an SQL IN costs more to build and parse than the query.
+    within = set(household_ids)
+    span = (min(household_ids), max(household_ids)) if household_ids else (0, -1)
     billed = set(
-        Due.unscoped.filter(household_id__in=household_ids, period=run.period).values_list(
-            "household_id", flat=True
-        )
+        Due.unscoped.filter(
+            household_id__gte=span[0], household_id__lte=span[1], period=run.period
+        ).values_list("household_id", flat=True)
     )
     todo = [pk for pk in household_ids if pk not in billed]
-    facts = household_facts(organization, todo, rule.child_age, period.start)
-    new_members = _new_members(organization, todo, period)
-    cards = _cards(organization, todo, period)
+    shapes = household_shapes(_member_rows(organization, todo), rule, period) if todo else {}
+    abilities: dict[int, str | None] = {}
+    if rule.basis == rules.ABILITY and todo:
+        abilities = {
+            pk: code
+            for pk, code in Household.unscoped.filter(pk__range=span).values_list(
+                "pk", "ability__code"
+            )
+            if pk in within
+        }
+    cards = _cards(organization, span, within, period) if rule.card_fee and todo else {}
     assembly_due = (
         period.start == periods.period_of(periods.Periodicity(periods.YEAR), period.start).start
         or period.kind == periods.YEAR
     )
-    dues = []
+    priced: dict[tuple, Priced] = {}
+    dues: list[NewDue] = []
     for pk in todo:
-        due = rules.bill(
-            rule,
-            facts[pk],
-            period,
-            new_members=new_members.get(pk, frozenset()),
-            cards=cards.get(pk, 0),
-            assembly_due=assembly_due,
-        )
-        if due.total > 0:
+        found = shapes.get(pk)
+        if found is None:
+            continue  # nobody covered in the period: nothing owed
+        members, keys = found
+        ability, card_count = abilities.get(pk), cards.get(pk, 0)
+        signature = (tuple(members), ability, card_count)
+        result = priced.get(signature)
+        if result is None:
+            result = priced[signature] = price(
+                rule, period, members, ability, card_count, assembly_due
+            )
+        total, template, fees = result
+        if total > 0:
+            lines = [
+                [code, None if at is None else keys[at], quantity, unit, amount]
+                for code, at, quantity, unit, amount in template
+            ]
             dues.append(
-                Due(
-                    organization=organization,
+                NewDue(
+                    organization_id=organization.pk,
                     household_id=pk,
-                    run=run,
+                    run_id=run.pk,
                     period=period.code,
                     period_start=period.start,
                     period_end=period.end,
                     due_on=period.start,
-                    amount=due.total,
-                    lines=[
-                        [x.code, x.member_key, x.quantity, str(x.unit), str(x.amount)]
-                        for x in due.lines
-                    ],
+                    amount=total,
+                    lines=lines,
+                    fees=fees,
+                    billed_lines=lines,
                 )
             )
-    Due.unscoped.bulk_create(dues, batch_size=1000)
+    subsidise_chunk(run, cast(list[Due], dues))  # payers' shares, before the dues are written
+    _write(dues)
     total = quantize(sum((d.amount for d in dues), Decimal(0)), currency)
-    fees: dict[str, Decimal] = defaultdict(Decimal)
+    fee_totals: dict[str, Decimal] = defaultdict(Decimal)
     for d in dues:
-        for code, _member, _quantity, _unit, amount in d.lines:
-            if code in FEE_OPERATIONS:
-                fees[code] += Decimal(amount)
+        if d.lines is d.billed_lines:
+            for code, amount in d.fees:
+                fee_totals[code] += amount
+        else:  # reduced by a subsidy
+            for code, _member, _quantity, _unit, amount in d.lines:
+                if code in FEE_OPERATIONS:
+                    fee_totals[code] += Decimal(amount)
     if total:
-        _post_billing(run, total, fees, period)
-    _use_credits(run, [d.household_id for d in dues])
+        _post_billing(run, total, fee_totals, period)
+    _use_credits(run, span, {d.household_id for d in dues})
     BillingRun.unscoped.filter(pk=run.pk).update(
         households=F("households") + len(dues), total=F("total") + total
     )
     return len(dues), total
 
 
-def _new_members(organization, household_ids, period) -> dict[int, frozenset]:
-    found: dict[int, set] = defaultdict(set)
-    for pk, household_id in Membership.unscoped.filter(
-        organization=organization,
-        person__household_id__in=household_ids,
-        enrolled_on__gte=period.start,
-        enrolled_on__lte=period.end,
-    ).values_list("pk", "person__household_id"):
-        found[household_id].add(pk)
-    return {k: frozenset(v) for k, v in found.items()}
+DUE_COLUMNS = [
+    "uuid",
+    "organization_id",
+    "household_id",
+    "run_id",
+    "period",
+    "period_start",
+    "period_end",
+    "due_on",
+    "amount",
+    "paid",
+    "paid_on",
+    "lines",
+    "created_at",
+]
 
 
-def _cards(organization, household_ids, period) -> dict[int, int]:
+def _write(dues: list[NewDue]) -> None:
+    """The dues as plain rows (COPY on PostgreSQL): no model instances."""
+    if not dues:
+        return
+    now = timezone.now()
+    zero = Decimal(0)
+    dumps = json.dumps
+    uuids = _uuids(len(dues))
+    bulk.copy_rows(
+        Due,
+        DUE_COLUMNS,
+        (
+            (
+                next(uuids),
+                d.organization_id,
+                d.household_id,
+                d.run_id,
+                d.period,
+                d.period_start,
+                d.period_end,
+                d.due_on,
+                d.amount,
+                zero,
+                d.paid_on,
+                dumps(d.lines),
+                now,
+            )
+            for d in dues
+        ),
+    )
+
+
+def _uuids(count: int) -> Iterator[str]:
+    """Random UUIDs (version 4) as 32 hex digits, in ascending order (the unique index on uuid
+    is filled in one sweep): uuid.uuid4() per row costs more than the rest of the row."""
+    digits = os.urandom(16 * count).hex()
+    return iter(
+        sorted(
+            f"{h[:12]}4{h[13:16]}{'89ab'[int(h[16], 16) & 3]}{h[17:]}"
+            for h in (digits[i : i + 32] for i in range(0, 32 * count, 32))
+        )
+    )
+
+
+def _cards(organization, span, within, period) -> dict[int, int]:
     counts: dict[int, int] = defaultdict(int)
     for household_id in Card.unscoped.filter(
         organization=organization,
-        membership__person__household_id__in=household_ids,
+        membership__person__household_id__gte=span[0],
+        membership__person__household_id__lte=span[1],
         issued_on__gte=period.start,
         issued_on__lte=period.end,
     ).values_list("membership__person__household_id", flat=True):
-        counts[household_id] += 1
+        if household_id in within:
+            counts[household_id] += 1
     return counts
 
 
@@ -262,37 +473,84 @@ def _post_billing(run: BillingRun, total: Decimal, fees: dict[str, Decimal], per
     ledger.post(organization, journal, min(today, period.end), label, lines, source=run)
 
 
-def _use_credits(run: BillingRun, household_ids: list[int]) -> None:
-    """Households that paid in advance: their credit pays the new dues, oldest payment first."""
+def _use_credits(run: BillingRun, span: tuple[int, int], household_ids: set[int]) -> None:
+    """Households that paid in advance (of `household_ids`, whose ids are within `span`): their
+    credit pays the new dues, oldest payment first, each payment allocated to the household's
+    oldest dues (`rules.allocate`), set-based."""
     if not household_ids:
         return
-    payments = list(
-        Payment.unscoped.filter(
-            household_id__in=household_ids, status=PaymentStatus.RECORDED, unallocated__gt=0
-        ).order_by("household_id", "received_on", "pk")
-    )
+    payments = [
+        row
+        for row in Payment.unscoped.filter(
+            household_id__gte=span[0],
+            household_id__lte=span[1],
+            status=PaymentStatus.RECORDED,
+            unallocated__gt=0,
+        )
+        .order_by("household_id", "received_on", "pk")
+        .values_list("pk", "household_id", "unallocated")
+        if row[1] in household_ids
+    ]
     if not payments:
         return
+    households = sorted({household_id for _pk, household_id, _left in payments})
     # The cashiers' lock: a payment being recorded for one of these households waits.
     list(
         Household.unscoped.select_for_update()
-        .filter(pk__in={p.household_id for p in payments})
+        .filter(pk__in=households)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    open_by_household: dict[int, list[list]] = defaultdict(list)
+    for pk, household_id, start, amount, already in (
+        Due.unscoped.filter(household_id__in=households, paid__lt=F("amount"))
+        .order_by("period_start", "pk")
+        .values_list("pk", "household_id", "period_start", "amount", "paid")
+    ):
+        open_by_household[household_id].append([pk, start, amount - already])
+    allocations: list[Allocation] = []
+    paid: dict[int, Decimal] = defaultdict(Decimal)
+    left_of: list[tuple[Decimal, int]] = []
     used = Decimal(0)
-    today = timezone.localdate()
-    for payment in payments:
-        dues = open_dues(payment.household_id)
+    for payment_id, household_id, unallocated in payments:
+        dues = open_by_household.get(household_id)
         if not dues:
             continue
-        allocations, left = rules.allocate(
-            payment.unallocated,
-            [rules.OpenDue(d.pk, d.period_start, d.outstanding) for d in dues],
+        parts, left = rules.allocate(
+            unallocated, [rules.OpenDue(pk, start, outstanding) for pk, start, outstanding in dues]
         )
-        apply_allocations(payment, allocations, today)
-        Payment.unscoped.filter(pk=payment.pk).update(unallocated=left)
-        used += payment.unallocated - left
+        if not parts:
+            continue
+        taken = dict(parts)
+        for due in dues:
+            if due[0] in taken:
+                due[2] -= taken[due[0]]
+        open_by_household[household_id] = [d for d in dues if d[2] > 0]
+        for due_id, amount in parts:
+            allocations.append(Allocation(payment_id=payment_id, due_id=due_id, amount=amount))
+            paid[int(due_id)] += amount
+        left_of.append((left, payment_id))
+        used += unallocated - left
+    if not allocations:
+        return
+    today = timezone.localdate()
+    Allocation.unscoped.bulk_create(allocations, batch_size=1000)
+    due_table = connection.ops.quote_name(Due._meta.db_table)
+    payment_table = connection.ops.quote_name(Payment._meta.db_table)
+    with connection.cursor() as cursor:
+        # The check constraint due_never_overpaid refuses a due paid beyond its amount (the
+        # households are locked: it cannot happen).
+        cursor.executemany(
+            f"UPDATE {due_table} SET paid = paid + %s WHERE id = %s",  # noqa: S608
+            [(amount, pk) for pk, amount in paid.items()],
+        )
+        cursor.executemany(
+            f"UPDATE {payment_table} SET unallocated = %s WHERE id = %s",  # noqa: S608
+            left_of,
+        )
+    Due.unscoped.filter(pk__in=list(paid), paid=F("amount"), paid_on__isnull=True).update(
+        paid_on=today
+    )
     if used:
         organization = run.organization
         journal, _receivable, _revenue = ledger.rule_for(organization, "contribution_billed")
