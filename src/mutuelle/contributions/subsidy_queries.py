@@ -245,13 +245,14 @@ def solidarity(mutual: Organization, start: date, end: date) -> list[SolidarityR
         codes.append(None)
     rows = []
     for code in codes:
+        label = names.get(code or "", code or "")
         rows.append(
             SolidarityRow(
                 code or "",
-                names.get(code, code or ""),
-                households.get(code, 0),
-                paid.get(code) or ZERO,
-                subsidies.get(code) or ZERO,
+                label,
+                households.get(code, 0),  # type: ignore[arg-type]  # None: no category
+                paid.get(code) or ZERO,  # type: ignore[arg-type]
+                subsidies.get(code) or ZERO,  # type: ignore[arg-type]
             )
         )
     return rows

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q, Sum
@@ -182,7 +183,7 @@ def save_programme(
         raise reason_error("subsidy.not_mutual_or_union")
     if programme is not None and programme.organization_id != organization.pk:
         raise reason_error("subsidy.payer_elsewhere")
-    data = {k: values.get(k) for k in PROGRAMME_FIELDS}
+    data: dict[str, Any] = {k: values.get(k) for k in PROGRAMME_FIELDS}
     payer: ThirdPartyPayer = data["payer"]
     if payer.organization_id not in programme_owners(organization):
         raise reason_error("subsidy.payer_elsewhere")
@@ -462,18 +463,19 @@ def _raw(lines: Iterable[rules.DueLine]) -> list:
     return [[x.code, x.member_key, x.quantity, str(x.unit), str(x.amount)] for x in lines]
 
 
-def _budgets_left(programmes: Sequence[SubsidyProgramme]) -> dict[int, Decimal]:
+def _budgets_left(programmes: Sequence[SubsidyProgramme]) -> dict[int | str, Decimal]:
     """What is left of each budgeted programme, its row locked until the transaction ends (two
     chunks or a chunk and a payment never both spend the last of a budget)."""
     budgeted = [p.pk for p in programmes if p.budget is not None]
     if not budgeted:
         return {}
-    budgets = dict(
-        SubsidyProgramme.unscoped.select_for_update()
+    budgets: dict[int, Decimal] = {
+        pk: budget or Decimal(0)
+        for pk, budget in SubsidyProgramme.unscoped.select_for_update()
         .filter(pk__in=budgeted)
         .order_by("pk")
         .values_list("pk", "budget")
-    )
+    }
     spent = dict(
         PayerDue.unscoped.filter(programme_id__in=budgeted)
         .values("programme_id")

@@ -7,6 +7,7 @@ pregnant-women or under-five programme), with the document that proves it; nothi
 records a health attribute of anyone."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -21,7 +22,7 @@ from mutuelle.members.models import Household, Person
 from .dues import BillingRun, Due
 from .payments import Payment
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
 
 
 class PayerKind(models.TextChoices):
