@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -58,12 +58,12 @@ def collection_list(request):
     mutuals = list(_mutuals(request.user))
     if request.method == "POST":
         mutual = next((m for m in mutuals if str(m.uuid) == request.POST.get("mutual")), None)
-        if mutual is None:
-            raise Http404
-        collector = _collectors(mutual).filter(pk=_int(request.POST.get("collector"))).first()
-        place = _places(mutual).filter(pk=_int(request.POST.get("place"))).first()
+        collector = place = None
+        if mutual is not None:
+            collector = _collectors(mutual).filter(pk=_int(request.POST.get("collector"))).first()
+            place = _places(mutual).filter(pk=_int(request.POST.get("place"))).first()
         rate = request.POST.get("rate", "").strip().replace(",", ".") or "0"
-        if collector is None or place is None or not _is_rate(rate):
+        if mutual is None or collector is None or place is None or not _is_rate(rate):
             messages.error(request, _("Choose a collector, a village and a commission rate."))
         else:
             sheet = collection.create_sheet(request.user, mutual, collector, place, rate)
