@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,7 +27,7 @@ def _start(text: str) -> date:
 
 
 @login_required
-def period_list(request, org_uuid):
+def period_list(request, org_uuid) -> HttpResponse:
     """The fiscal years, newest first, each with its months (open or closed)."""
     organization = ledger(request.user, org_uuid)
     years = list(FiscalYear.unscoped.filter(organization=organization).order_by("-start"))
