@@ -31,6 +31,7 @@ def _adopted_versions(organization_ids: Iterable[int], kind: str | None = None):
 
 
 def _holding(version: PackageVersion, start: date | None = None, end: date | None = None):
+    assert version.effective_from is not None  # adopted versions have their dates
     valid_from = max(version.effective_from, start) if start else version.effective_from
     ends = [d for d in (version.effective_to, end) if d is not None]
     return coverage.Holding(
@@ -64,6 +65,8 @@ def complementary_holdings(household_ids) -> dict[int, list[coverage.Holding]]:
         versions[v.package_id].append(v)
     for s in subscriptions:
         for v in versions[s.package_id]:
+            if v.effective_from is None:
+                continue
             if (s.end is None or v.effective_from <= s.end) and (
                 v.effective_to is None or v.effective_to >= s.start
             ):

@@ -5,6 +5,7 @@ collector, by mobile money — some are in arrears and suspended, and a correcti
 second signature. Called by `mutuelle.core.demo.network.load()` once the users exist."""
 
 import random
+from typing import Any
 from datetime import date, timedelta
 
 from mutuelle.core import jobs
@@ -18,7 +19,7 @@ from .actions.arrears import suspend_for_arrears
 from .actions.payments import open_dues
 from .models import ArrearsSettings, Payment
 
-RULES = {
+RULES: dict[str, dict[str, Any]] = {
     "MSKM": {
         "basis": "person",
         "periodicity_kind": "year",
@@ -67,7 +68,9 @@ def load(orgs: dict[str, Organization], today: date) -> None:
         actions.adopt(admin, draft, first.start)
         billed = periods.periods_between(rule.periodicity, first.start, today)[-3:]
         for period in billed:
-            jobs.run(actions.start_billing(admin, mutual, period.code).job.pk)
+            run = actions.start_billing(admin, mutual, period.code)
+            assert run.job is not None
+            jobs.run(run.job.pk)
         taker = cashier if code == "MSKM" else admin
         if code == "MSKM":
             actions.open_booklet(cashier, mutual, "KM-2026-07", 3401, 3700)

@@ -130,13 +130,13 @@ def renewal(organization: Organization, on: date) -> dict | None:
         ]
 
     total = sum(v[0] for v in by_village.values())
-    done = sum(v[1] for v in by_village.values())
+    renewed_count = sum(v[1] for v in by_village.values())
     return {
         "current": current,
         "previous": previous,
         "due": total,
-        "renewed": done,
-        "rate": round(100 * done / total) if total else 0,
+        "renewed": renewed_count,
+        "rate": round(100 * renewed_count / total) if total else 0,
         "by_village": rates(by_village),
         "by_agent": rates(by_agent),
         "pending": sorted(pending),

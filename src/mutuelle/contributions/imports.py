@@ -45,7 +45,7 @@ ROW_REASONS.update(
 def match_households(organization, rows: list[dict]) -> None:
     """Set each row's household (and how it was found): by household or membership number in
     its reference, else by phone when exactly one household has it."""
-    words = set()
+    words: set[str] = set()
     for row in rows:
         words.update(w.strip(".,;:").upper() for w in row["reference"].split())
     by_number = dict(
@@ -65,8 +65,8 @@ def match_households(organization, rows: list[dict]) -> None:
     ).values_list("key", "person__household_id"):
         by_tail[key[2:]].add(household_id)
     for row in rows:
-        words = [w.strip(".,;:") for w in row["reference"].upper().split()]
-        found = [by_number[w] for w in words if w in by_number]
+        typed = [w.strip(".,;:") for w in row["reference"].upper().split()]
+        found = [by_number[w] for w in typed if w in by_number]
         row["household_id"], row["by"] = None, ""
         if found and found[0]:
             row["household_id"], row["by"] = found[0], "reference"

@@ -34,7 +34,7 @@ from . import arrears
 from .errors import reason_error
 
 # Which posting rule books a payment of each method (accounting.chart.DEFAULT_POSTING_RULES).
-OPERATION_OF_METHOD = {
+OPERATION_OF_METHOD: dict[str, str] = {
     PaymentMethod.CASH: "contribution_paid_cash",
     PaymentMethod.COLLECTOR: "contribution_paid_cash",
     PaymentMethod.MOBILE_MONEY: "contribution_paid_mobile",

@@ -72,7 +72,7 @@ def adopt(actor, version: RuleVersion, effective_from: date) -> RuleVersion:
         .order_by("-effective_from")
     )
     for previous in current:
-        if previous.effective_from >= effective_from:
+        if previous.effective_from is not None and previous.effective_from >= effective_from:
             raise reason_error("rule.adopt_date")
         RuleVersion.unscoped.filter(pk=previous.pk).update(
             effective_to=effective_from - timedelta(days=1)

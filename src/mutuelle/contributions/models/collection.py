@@ -12,8 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from mutuelle.core.models import Organization, Place
 from mutuelle.members.models import Household
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-
 
 class CollectorSheet(models.Model):
     """A collector's round in one village: the households and what they owe, printed; then
@@ -39,9 +37,15 @@ class CollectorSheet(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Filled by the remittance (the collector hands over the cash).
     remitted_at = models.DateTimeField(_("remitted at"), null=True, blank=True)
-    expected = models.DecimalField(_("collected (entered)"), null=True, blank=True, **MONEY)
-    counted = models.DecimalField(_("cash handed over"), null=True, blank=True, **MONEY)
-    commission = models.DecimalField(_("commission"), null=True, blank=True, **MONEY)
+    expected = models.DecimalField(
+        _("collected (entered)"), null=True, blank=True, max_digits=18, decimal_places=2
+    )
+    counted = models.DecimalField(
+        _("cash handed over"), null=True, blank=True, max_digits=18, decimal_places=2
+    )
+    commission = models.DecimalField(
+        _("commission"), null=True, blank=True, max_digits=18, decimal_places=2
+    )
 
     unscoped = models.Manager()
 
@@ -76,7 +80,7 @@ class StatementLine(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=StatementSource.choices)
     transaction_id = models.CharField(_("transaction id"), max_length=64)
     on = models.DateField(_("date"))
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     reference = models.CharField(_("reference"), max_length=120, blank=True)
     name = models.CharField(_("name"), max_length=120, blank=True)

@@ -13,8 +13,6 @@ from mutuelle.members.models import Household
 
 from .dues import Due
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-
 
 class PaymentMethod(models.TextChoices):
     CASH = "cash", _("Cash at the office")
@@ -38,8 +36,8 @@ class Payment(models.Model):
         Organization, verbose_name=_("mutual"), on_delete=models.PROTECT, related_name="+"
     )
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(_("amount"), **MONEY)
-    unallocated = models.DecimalField(_("credit left"), default=0, **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    unallocated = models.DecimalField(_("credit left"), default=0, max_digits=18, decimal_places=2)
     method = models.CharField(_("method"), max_length=16, choices=PaymentMethod.choices)
     received_on = models.DateField(_("received on"))
     # The operator's or bank's transaction id: never recorded twice for a mutual and method.
@@ -93,7 +91,7 @@ class Payment(models.Model):
 class Allocation(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
     due = models.ForeignKey(Due, on_delete=models.PROTECT, related_name="allocations")
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
     at = models.DateTimeField(default=timezone.now)
 
     unscoped = models.Manager()
@@ -186,8 +184,8 @@ class TillClosing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     day = models.DateField(_("day"))
-    expected = models.DecimalField(_("expected"), **MONEY)
-    counted = models.DecimalField(_("counted"), **MONEY)
+    expected = models.DecimalField(_("expected"), max_digits=18, decimal_places=2)
+    counted = models.DecimalField(_("counted"), max_digits=18, decimal_places=2)
     note = models.CharField(_("note"), max_length=200, blank=True)
     closed_at = models.DateTimeField(default=timezone.now)
 
