@@ -16,6 +16,7 @@ from mutuelle.members.models import Household
 
 from . import actions, rules
 from .actions.arrears import suspend_for_arrears
+from .actions.cash import expected_in_till
 from .actions.payments import open_dues
 from .models import ArrearsSettings, Payment
 
@@ -75,6 +76,12 @@ def load(orgs: dict[str, Organization], today: date) -> None:
         if code == "MSKM":
             actions.open_booklet(cashier, mutual, "KM-2026-07", 3401, 3700)
         _pay(taker, mutual, rng, today)
+    # The tills were closed every evening; the last closing found 500 francs missing.
+    yesterday = today - timedelta(days=1)
+    expected = expected_in_till(orgs["MSKM"], cashier, yesterday)
+    actions.close_till(
+        cashier, orgs["MSKM"], expected - 500, yesterday, "Billet de 500 introuvable"
+    )
     ArrearsSettings.unscoped.create(organization=orgs["MSBF"], grace_days=15, suspend_after=2)
     suspend_for_arrears(today)
     payment = _last_cash_payment(orgs["MSKM"])

@@ -8,7 +8,9 @@ class PaymentForm(forms.Form):
     amount = forms.CharField(
         label=_("Amount received"),
         max_length=24,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "autofocus": True}
+        ),
     )
     method = forms.ChoiceField(
         label=_("Paid by"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH
