@@ -5,8 +5,8 @@ collector, by mobile money — some are in arrears and suspended, and a correcti
 second signature. Called by `mutuelle.core.demo.network.load()` once the users exist."""
 
 import random
-from typing import Any
 from datetime import date, timedelta
+from typing import Any
 
 from mutuelle.core import jobs
 from mutuelle.core.models import Organization, User
