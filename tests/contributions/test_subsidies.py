@@ -328,3 +328,34 @@ def test_enrolment_needs_evidence_and_a_list_programme(world):
     assert exc.value.code == "subsidy.evidence_required"
     with pytest.raises(PermissionDenied):
         actions.enrol(world.cashier, listed, home, evidence_reference="A1", **kwargs)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_over_the_year_contributions_and_subsidies_add_up_to_what_was_billed(world, wired):
+    rule_in_force(world, HOUSEHOLD_RULE)
+    matched, listed = household(world, on=JAN), household(world, family="Fall", on=JAN)
+    make_indigent(world, matched)
+    payer = state(world)
+    programme(world, payer, code="MATCH", mode=SubsidyMode.MATCH)
+    scheme = programme(
+        world, payer, code="L", eligibility=Eligibility.LIST, categories=[], priority=1
+    )
+    actions.enrol(
+        world.manager,
+        scheme,
+        listed,
+        start=JAN,
+        evidence_reference="Arrêté 12",
+        evidence_date=JAN,
+        evidence_by="Mairie",
+    )
+    bill(world)
+    actions.record_payment(world.cashier, matched, "3000", "cash")
+    billing.recognise_revenue(date(2027, 1, 1))
+    actions.recognise_subsidy_revenue(date(2027, 1, 1))
+    balances = book(world.mutual_a, date(2027, 1, 31))
+    assert balances["477"] == 0
+    assert -balances["718"] == 12000 + 3000  # the listed household's due, the match
+    assert -balances["7562"] == 24000 - 15000
+    assert balances["411"] == 12000 - 6000 and balances["4581"] == 15000
+    assert_ledger_balances(world.mutual_a)
