@@ -359,3 +359,55 @@ def test_over_the_year_contributions_and_subsidies_add_up_to_what_was_billed(wor
     assert -balances["7562"] == 24000 - 15000
     assert balances["411"] == 12000 - 6000 and balances["4581"] == 15000
     assert_ledger_balances(world.mutual_a)
+
+
+def test_billing_without_a_programme_costs_one_query(world, django_assert_num_queries):
+    from mutuelle.contributions.models import BillingRun
+
+    rule_in_force(world, HOUSEHOLD_RULE)
+    home = household(world, on=JAN)
+    run = BillingRun.unscoped.select_related("organization").get(
+        pk=actions.start_billing(world.manager, world.mutual_a, "2026").pk
+    )
+    dues = [Due(household=home, amount=Decimal(12000), lines=[])]
+    with django_assert_num_queries(1):
+        assert subsidy_actions.subsidise_chunk(run, dues) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_payments_at_once_never_spend_more_than_the_budget(world, wired):
+    import threading
+
+    from django.db import connection
+
+    with time_machine.travel(TODAY, tick=False):
+        rule_in_force(world, HOUSEHOLD_RULE)
+        homes = [household(world, family=n, on=JAN) for n in ("Diop", "Fall")]
+        for home in homes:
+            make_indigent(world, home)
+        programme(world, state(world), code="MATCH", mode=SubsidyMode.MATCH, budget=Decimal(1500))
+        bill(world)
+        barrier = threading.Barrier(2)
+        errors = []
+
+        def pay(actor, home):
+            try:
+                barrier.wait()
+                actions.record_payment(actor, home, "1000", "cash")
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        second = type(world.cashier).objects.get(pk=world.cashier.pk)
+        threads = [
+            threading.Thread(target=pay, args=(second, homes[0])),
+            threading.Thread(target=pay, args=(world.manager, homes[1])),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert sorted(PayerDue.unscoped.values_list("amount", flat=True)) == [500, 1000]
+        assert_ledger_balances(world.mutual_a)
