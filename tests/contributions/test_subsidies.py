@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from mutuelle.accounting.models import Line
 from mutuelle.accounting.queries import trial_balance
 from mutuelle.contributions import actions
-from mutuelle.contributions.actions import billing, payments
+from mutuelle.contributions.actions import billing, cash, payments
 from mutuelle.contributions.actions import subsidies as subsidy_actions
 from mutuelle.contributions.models import (
     Due,
@@ -43,7 +43,8 @@ def wired(monkeypatch):
     """Until the lead wires the two calls into billing.bill_chunk and
     payments.record_payment (see docs/decisions/0008-subsidies.md), make them here exactly
     where they belong: subsidise_chunk just before the chunk's dues are written, match_payment
-    just after a payment's allocations are applied."""
+    just after a payment's allocations are applied, reverse_matching when a payment is
+    reversed."""
     if "subsidise_chunk" not in inspect.getsource(billing.bill_chunk):
         original = Due.unscoped.bulk_create
 
@@ -62,6 +63,14 @@ def wired(monkeypatch):
             subsidy_actions.match_payment(payment.cashier, payment, allocations)
 
         monkeypatch.setattr(payments, "apply_allocations", apply_and_match)
+    if "reverse_matching" not in inspect.getsource(cash._reverse_payment):
+        reverse = cash._reverse_payment
+
+        def reverse_and_unmatch(actor, payment, reason):
+            reverse(actor, payment, reason)
+            subsidy_actions.reverse_matching(actor, payment, reason)
+
+        monkeypatch.setattr(cash, "_reverse_payment", reverse_and_unmatch)
 
 
 def bill(world, period="2026"):
@@ -411,3 +420,33 @@ def test_two_payments_at_once_never_spend_more_than_the_budget(world, wired):
         assert not errors
         assert sorted(PayerDue.unscoped.values_list("amount", flat=True)) == [500, 1000]
         assert_ledger_balances(world.mutual_a)
+
+
+@pytest.mark.parametrize("recognised_first", [False, True])
+@time_machine.travel(TODAY, tick=False)
+def test_reversing_a_payment_reverses_its_match(world, wired, recognised_first):
+    rule_in_force(world, HOUSEHOLD_RULE)
+    home = household(world, on=JAN)
+    make_indigent(world, home)
+    payer = state(world)
+    programme(world, payer, code="MATCH", mode=SubsidyMode.MATCH)
+    bill(world)
+    payment = actions.record_payment(world.cashier, home, "1000", "cash")
+    actions.record_payer_payment(world.manager, world.mutual_a, payer, "600", "VIR-9")
+    if recognised_first:  # some months of the match became subsidy revenue before
+        billing.recognise_revenue(date(2026, 6, 1))
+        assert actions.recognise_subsidy_revenue(date(2026, 6, 1)) == 3
+    correction = actions.request_correction(world.cashier, payment, "Erreur de ménage")
+    actions.decide_correction(world.manager, correction, approve=True)
+    due = Due.unscoped.get(household=home)
+    assert due.amount == 12000 and due.paid == 0 and due.paid_on is None
+    assert sum(Decimal(x[4]) for x in due.lines) == 12000
+    assert not PayerDue.unscoped.exists()
+    assert PayerPayment.unscoped.get(reference="VIR-9").unallocated == 600
+    balances = book(world.mutual_a)
+    assert balances["411"] == 12000 and balances["4581"] == -600
+    assert_ledger_balances(world.mutual_a)
+    billing.recognise_revenue(date(2027, 1, 1))
+    actions.recognise_subsidy_revenue(date(2027, 1, 1))
+    balances = book(world.mutual_a, date(2027, 1, 31))
+    assert balances["477"] == 0 and balances.get("718", 0) == 0 and -balances["7562"] == 12000

@@ -809,7 +809,134 @@ def _post_matching(actor, payer_due: PayerDue, due: Due, period, on: date) -> No
             lines.append(LineValue(account, debit=value, label=label))
     if now:
         lines.append(LineValue(subsidy_revenue, credit=now, analytic=code, label=label))
-    ledger.post(organization, journal, on, label, lines, source=payer_due, actor=actor)
+    # The payment is the entry's source: reversing the payment reverses its match with it.
+    ledger.post(organization, journal, on, label, lines, source=payer_due.payment, actor=actor)
+
+
+def _merge(lines, more) -> list[rules.DueLine]:
+    """The household's lines with the payer's parts given back (same code and member)."""
+    out = list(lines)
+    for extra in more:
+        for i, line in enumerate(out):
+            if (line.code, line.member_key, line.unit) == (
+                extra.code,
+                extra.member_key,
+                extra.unit,
+            ):
+                out[i] = rules.DueLine(
+                    line.code, line.member_key, line.quantity, line.unit, line.amount + extra.amount
+                )
+                break
+        else:
+            out.append(extra)
+    return out
+
+
+def reverse_matching(actor, payment: Payment, reason: str = "") -> int:
+    """Undo the matching subsidies of a payment being reversed. Called by
+    `cash._reverse_payment` in its transaction (the household locked), which reverses the
+    payment's entries — the match's entry among them (its source is the payment). Here: the
+    household's due gets the matched part back, the payer's money that paid the match goes back
+    to its payments (unallocated), the deferred months go back to contributions (or, once
+    recognised as subsidies, are moved back by an entry), and the payer due is removed, with an
+    audit row. Without a match this is one query. Returns how many were undone."""
+    made = list(
+        PayerDue.unscoped.select_for_update()
+        .filter(payment=payment, kind=PayerDueKind.MATCHING)
+        .select_related("programme", "household", "organization")
+        .order_by("pk")
+    )
+    for payer_due in made:
+        for payment_id, amount in PayerAllocation.unscoped.filter(payer_due=payer_due).values_list(
+            "payment_id", "amount"
+        ):
+            PayerPayment.unscoped.filter(pk=payment_id).update(
+                unallocated=F("unallocated") + amount
+            )
+        PayerAllocation.unscoped.filter(payer_due=payer_due).delete()
+        assert payer_due.due_id is not None  # a match is always of a due
+        due = Due.unscoped.select_for_update().get(pk=payer_due.due_id)
+        lines = _merge(_lines_of(due.lines), _lines_of(payer_due.lines))
+        Due.unscoped.filter(pk=due.pk).update(
+            amount=F("amount") + payer_due.amount, lines=_raw(lines), paid_on=None
+        )
+        _undo_deferral(actor, payer_due, due)
+        audit.record(
+            actor,
+            "subsidy.match_reversed",
+            payment,
+            organization=payer_due.organization,
+            programme=payer_due.programme.code,
+            household=payer_due.household.number,
+            period=payer_due.period,
+            amount=str(payer_due.amount),
+            reason=reason,
+        )
+        payer_due.delete()
+    return len(made)
+
+
+def _undo_deferral(actor, payer_due: PayerDue, due: Due) -> None:
+    """The months of a match that were still to come when it was made were moved from the
+    run's deferred contributions to the deferred subsidies: move them back, or, for a month
+    recognised as subsidy since, book it back from subsidies to contributions."""
+    if not due.run_id:
+        return
+    organization = payer_due.organization
+    matched_on = timezone.localdate(payer_due.created_at)
+    _fees, contribution = _fee_and_contribution(payer_due.lines)
+    later = [
+        (month, part)
+        for month, part in rules.spread(
+            contribution, periods.parse(due.period), organization.currency
+        )
+        if part and month.start > matched_on
+    ]
+    if not later:
+        return
+    row = SubsidyDeferral.unscoped.select_for_update().filter(organization=organization).first()
+    subsidy_deferred = {k: Decimal(v) for k, v in (row.deferred if row else {}).items()}
+    run = BillingRun.unscoped.select_for_update().get(pk=due.run_id)
+    run_deferred = {k: Decimal(v) for k, v in run.deferred.items()}
+    recognised = Decimal(0)
+    for month, part in later:
+        key = f"{payer_due.programme_id}|{month.code}"
+        if subsidy_deferred.get(key, Decimal(0)) >= part:
+            subsidy_deferred[key] -= part
+            run_deferred[month.code] = run_deferred.get(month.code, Decimal(0)) + part
+        else:
+            recognised += part
+    if row is not None:
+        SubsidyDeferral.unscoped.filter(pk=row.pk).update(
+            deferred={k: str(v) for k, v in sorted(subsidy_deferred.items()) if v}
+        )
+    BillingRun.unscoped.filter(pk=run.pk).update(
+        deferred={k: str(v) for k, v in sorted(run_deferred.items()) if v}
+    )
+    if recognised:
+        journal, _payers, subsidy_revenue = ledger.rule_for(organization, SUBSIDY_BILLED)
+        _j, _members, contribution_revenue = ledger.rule_for(organization, CONTRIBUTIONS)
+        label = gettext("Matching subsidy reversed %(household)s %(period)s") % {
+            "household": payer_due.household.number,
+            "period": due.period,
+        }
+        ledger.post(
+            organization,
+            journal,
+            timezone.localdate(),
+            label,
+            [
+                LineValue(
+                    subsidy_revenue,
+                    debit=recognised,
+                    analytic=payer_due.programme.code,
+                    label=label,
+                ),
+                LineValue(contribution_revenue, credit=recognised, label=label),
+            ],
+            source=payer_due.payment,
+            actor=actor,
+        )
 
 
 # --- Payers' payments -------------------------------------------------------------------------
