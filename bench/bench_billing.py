@@ -353,6 +353,8 @@ def main() -> int:
                 adopt_rule(manager, mutual)
                 persons = generate(mutual, villages, HOUSEHOLDS)
                 households = HOUSEHOLDS
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")  # fresh tables: plans for the payments below
                 advances = pay_in_advance(cashier, mutual, ADVANCES)
             print(
                 f"  data: {households:,} households, {persons:,} persons, {advances:,} advance "

@@ -51,6 +51,8 @@ RECEIPT = re.compile(r"/contributions/receipts/[0-9a-f-]{36}/$")
 def create_data() -> tuple[list[str], list[str], int]:
     """The mutual, its households billed for 2026, the cashiers. Returns (cashier user names,
     household uuids in a fixed order, persons)."""
+    from django.db import connection
+
     from mutuelle.contributions import actions
     from mutuelle.core import actions as core
     from mutuelle.core import jobs
@@ -60,6 +62,8 @@ def create_data() -> tuple[list[str], list[str], int]:
     mutual, manager, _cashier, villages = bench_billing.create_mutual()
     bench_billing.adopt_rule(manager, mutual)
     persons = bench_billing.generate(mutual, villages, HOUSEHOLDS)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh tables
     run = actions.start_billing(manager, mutual, bench_billing.PERIOD)
     jobs.run(run.job.pk)
     names = []

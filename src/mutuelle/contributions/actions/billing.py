@@ -122,29 +122,86 @@ def start_union_billing(actor, union: Organization, period_code: str) -> list[Bi
 # stay the only place where a due is decided; this only avoids deciding the same due twice.
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """A household shape's due: its total, its lines with member *positions* (None for
+    household-level lines), its fees by code, and its lines as JSON text with a `%s` for each
+    member key (in the order of `positions`), so that a due's text costs one `%`."""
+
+    total: Decimal
+    lines: tuple[tuple[str, int | None, int, str, str], ...]
+    fees: tuple[tuple[str, Decimal], ...]
+    text: str
+    positions: tuple[int, ...]
+
+
 class NewDue:
     """A due about to be written, with the attributes of an unsaved `Due` that
-    `subsidies.subsidise_chunk` reads and reduces in place (amount, lines, paid_on)."""
+    `subsidies.subsidise_chunk` reads and reduces in place (amount, lines, paid_on). Its lines
+    are made from its shape's `Priced` only when asked for."""
 
-    organization_id: int
-    household_id: int
-    run_id: int
-    period: str
-    period_start: date
-    period_end: date
-    due_on: date
-    amount: Decimal
-    lines: list
-    paid_on: date | None = None
-    fees: tuple[tuple[str, Decimal], ...] = ()  # of `billed_lines`
-    billed_lines: list | None = None  # the lines as billed, before any subsidy
+    __slots__ = (
+        "organization_id",
+        "household_id",
+        "run_id",
+        "period",
+        "period_start",
+        "period_end",
+        "due_on",
+        "amount",
+        "paid_on",
+        "priced",
+        "keys",
+        "_lines",
+    )
+
+    def __init__(self, run: BillingRun, period, household_id: int, priced: Priced, keys: list):
+        self.organization_id = run.organization_id
+        self.run_id = run.pk
+        self.household_id = household_id
+        self.period = period.code
+        self.period_start = period.start
+        self.period_end = period.end
+        self.due_on = period.start
+        self.amount = priced.total
+        self.paid_on: date | None = None
+        self.priced = priced
+        self.keys = keys
+        self._lines: list | None = None
+
+    @property
+    def lines(self) -> list:
+        """[code, member key, quantity, unit, amount] lists, as `Due.lines` stores them."""
+        if self._lines is None:
+            keys = self.keys
+            self._lines = [
+                [code, None if at is None else keys[at], quantity, unit, amount]
+                for code, at, quantity, unit, amount in self.priced.lines
+            ]
+        return self._lines
+
+    @lines.setter
+    def lines(self, value: list) -> None:
+        self._lines = value
+
+    def fees(self) -> list[tuple[str, Decimal]]:
+        if self._lines is None:
+            return list(self.priced.fees)
+        return [(x[0], Decimal(x[4])) for x in self._lines if x[0] in FEE_OPERATIONS]
+
+    def json(self) -> str:
+        if self._lines is not None:  # asked for, maybe changed (a subsidy): as they are now
+            return json.dumps(self._lines)
+        priced, keys = self.priced, self.keys
+        return priced.text % tuple([keys[i] for i in priced.positions])
 
 
 # (is_head, is_child, first covered day in the period, last one or None = to its end, new)
 MemberShape = tuple[bool, bool, date, date | None, bool]
-# (total, lines with member positions, fees by code): a shape's due
-Priced = tuple[Decimal, tuple[tuple[str, int | None, int, str, str], ...], tuple]
+# Shapes priced, across the chunks of a run: (rule terms, period, shape...) -> Priced. Keyed by
+# the rule's terms themselves (not a row id), so an entry can never go stale; bounded.
+_PRICED: dict[tuple, Priced] = {}
+PRICED_MAX = 200_000
 
 
 def _member_rows(organization: Organization, household_ids: list[int]) -> list[tuple]:
@@ -259,17 +316,24 @@ def price(
     for x in due.lines:
         if x.code in FEE_OPERATIONS:
             fees[x.code] += x.amount
-    lines = tuple(
-        (
-            x.code,
-            None if x.member_key is None else int(x.member_key),  # a position in `shapes`
-            x.quantity,
-            str(x.unit),
-            str(x.amount),
-        )
-        for x in due.lines
+    lines = []
+    texts = []
+    positions = []
+    for x in due.lines:
+        at = None if x.member_key is None else int(x.member_key)  # a position in `shapes`
+        lines.append((x.code, at, x.quantity, str(x.unit), str(x.amount)))
+        rest = json.dumps([x.quantity, str(x.unit), str(x.amount)])[1:].replace("%", "%%")
+        code = json.dumps(x.code).replace("%", "%%")
+        texts.append(f"[{code}, {'null' if at is None else '%s'}, {rest}")
+        if at is not None:
+            positions.append(at)
+    return Priced(
+        due.total,
+        tuple(lines),
+        tuple(sorted(fees.items())),
+        "[" + ", ".join(texts) + "]",
+        tuple(positions),
     )
-    return due.total, lines, tuple(sorted(fees.items()))
 
 
 def bill_chunk(run: BillingRun, household_ids: list[int]) -> tuple[int, Decimal]:
@@ -305,7 +369,9 @@ def bill_chunk(run: BillingRun, household_ids: list[int]) -> tuple[int, Decimal]
         period.start == periods.period_of(periods.Periodicity(periods.YEAR), period.start).start
         or period.kind == periods.YEAR
     )
-    priced: dict[tuple, Priced] = {}
+    if len(_PRICED) > PRICED_MAX:
+        _PRICED.clear()
+    version = json.dumps(run.rule_version.config, sort_keys=True, default=str)  # its terms
     dues: list[NewDue] = []
     for pk in todo:
         found = shapes.get(pk)
@@ -313,45 +379,21 @@ def bill_chunk(run: BillingRun, household_ids: list[int]) -> tuple[int, Decimal]
             continue  # nobody covered in the period: nothing owed
         members, keys = found
         ability, card_count = abilities.get(pk), cards.get(pk, 0)
-        signature = (tuple(members), ability, card_count)
-        result = priced.get(signature)
+        signature = (version, period.code, tuple(members), ability, card_count)
+        result = _PRICED.get(signature)
         if result is None:
-            result = priced[signature] = price(
+            result = _PRICED[signature] = price(
                 rule, period, members, ability, card_count, assembly_due
             )
-        total, template, fees = result
-        if total > 0:
-            lines = [
-                [code, None if at is None else keys[at], quantity, unit, amount]
-                for code, at, quantity, unit, amount in template
-            ]
-            dues.append(
-                NewDue(
-                    organization_id=organization.pk,
-                    household_id=pk,
-                    run_id=run.pk,
-                    period=period.code,
-                    period_start=period.start,
-                    period_end=period.end,
-                    due_on=period.start,
-                    amount=total,
-                    lines=lines,
-                    fees=fees,
-                    billed_lines=lines,
-                )
-            )
+        if result.total > 0:
+            dues.append(NewDue(run, period, pk, result, keys))
     subsidise_chunk(run, cast(list[Due], dues))  # payers' shares, before the dues are written
     _write(dues)
     total = quantize(sum((d.amount for d in dues), Decimal(0)), currency)
     fee_totals: dict[str, Decimal] = defaultdict(Decimal)
     for d in dues:
-        if d.lines is d.billed_lines:
-            for code, amount in d.fees:
-                fee_totals[code] += amount
-        else:  # reduced by a subsidy
-            for code, _member, _quantity, _unit, amount in d.lines:
-                if code in FEE_OPERATIONS:
-                    fee_totals[code] += Decimal(amount)
+        for code, amount in d.fees():
+            fee_totals[code] += amount
     if total:
         _post_billing(run, total, fee_totals, period)
     _use_credits(run, span, {d.household_id for d in dues})
@@ -384,7 +426,6 @@ def _write(dues: list[NewDue]) -> None:
         return
     now = timezone.now()
     zero = Decimal(0)
-    dumps = json.dumps
     uuids = _uuids(len(dues))
     bulk.copy_rows(
         Due,
@@ -402,7 +443,7 @@ def _write(dues: list[NewDue]) -> None:
                 d.amount,
                 zero,
                 d.paid_on,
-                dumps(d.lines),
+                d.json(),
                 now,
             )
             for d in dues
