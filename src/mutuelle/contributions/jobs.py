@@ -10,7 +10,7 @@ from mutuelle.core.jobs import ChunkResult, JobKind, register
 from mutuelle.core.scheduler import Periodic, declare
 from mutuelle.members.models import Household
 
-from .actions import arrears, billing
+from .actions import arrears, billing, subsidies
 from .models import BillingRun
 
 
@@ -46,6 +46,10 @@ def _recognise() -> object:
     return billing.recognise_revenue(timezone.localdate())
 
 
+def _recognise_subsidies() -> object:
+    return subsidies.recognise_subsidy_revenue(timezone.localdate())
+
+
 def _suspend() -> object:
     return arrears.suspend_for_arrears(timezone.localdate())
 
@@ -53,3 +57,4 @@ def _suspend() -> object:
 def declare_periodic() -> None:
     declare(Periodic("contributions.recognise_revenue", timedelta(days=1), _recognise))
     declare(Periodic("contributions.suspend_for_arrears", timedelta(days=1), _suspend))
+    declare(Periodic("contributions.recognise_subsidies", timedelta(days=1), _recognise_subsidies))

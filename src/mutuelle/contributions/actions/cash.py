@@ -25,6 +25,7 @@ from ..models import (
     PaymentStatus,
     TillClosing,
 )
+from . import subsidies
 from .collection import till_adjustment
 from .errors import reason_error
 from .payments import check_amount
@@ -166,3 +167,4 @@ def _reverse_payment(actor, payment: Payment, reason: str) -> None:
         reversed_by__isnull=True,
     ):
         ledger.reverse(entry, today, reason, actor=actor)
+    subsidies.reverse_matching(actor, payment, reason)

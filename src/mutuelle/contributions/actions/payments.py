@@ -30,7 +30,7 @@ from ..models import (
     ReceiptSeries,
     SeriesKind,
 )
-from . import arrears
+from . import arrears, subsidies
 from .errors import reason_error
 
 # Which posting rule books a payment of each method (accounting.chart.DEFAULT_POSTING_RULES).
@@ -113,6 +113,9 @@ def record_payment(
         sheet=sheet,
     )
     apply_allocations(payment, allocations, received_on)
+    # A matching programme owes its share of what was just paid (before the statuses move:
+    # a due the match completes counts as paid).
+    subsidies.match_payment(actor, payment, allocations)
     # A collector's payment takes the next number of the collector's own booklet.
     issue_receipt(collector or actor, payment)
     _post(actor, payment, amount - credit, credit)
