@@ -9,6 +9,6 @@ class ContributionsConfig(AppConfig):
 
     def ready(self) -> None:
         # The billing job kind registers itself; the revenue recognition is a daily job.
-        from . import imports, jobs  # noqa: F401
+        from . import imports, jobs, opening  # noqa: F401
 
         jobs.declare_periodic()

@@ -14,7 +14,7 @@ from .payments import (
     SeriesKind,
     TillClosing,
 )
-from .plans import ArrearsSettings, RuleVersion, Subscription
+from .plans import ArrearsSettings, OpeningConsumption, RuleVersion, Subscription
 from .subsidies import (
     Eligibility,
     PayerAllocation,
@@ -41,6 +41,7 @@ __all__ = [
     "CorrectionStatus",
     "Due",
     "Payment",
+    "OpeningConsumption",
     "PaymentMethod",
     "PaymentStatus",
     "Receipt",

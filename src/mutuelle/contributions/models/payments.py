@@ -20,6 +20,7 @@ class PaymentMethod(models.TextChoices):
     MOBILE_MONEY = "mobile_money", _("Mobile money")
     BANK = "bank", _("Bank transfer")
     PAYROLL = "payroll", _("Payroll deduction")
+    OPENING = "opening", _("Brought forward from the former books")
 
 
 class PaymentStatus(models.TextChoices):

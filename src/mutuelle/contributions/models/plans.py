@@ -98,3 +98,27 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.package_id}"
+
+
+class OpeningConsumption(models.Model):
+    """What a household had already consumed of its annual ceilings when the mutual went live
+    (imported with its opening position); the claims engine adds it to what it counts."""
+
+    household = models.ForeignKey(
+        "members.Household", on_delete=models.PROTECT, related_name="opening_consumption"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount = models.DecimalField(_("amount consumed"), max_digits=18, decimal_places=2)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    unscoped = models.Manager()
+
+    class Meta:
+        verbose_name = _("ceiling consumed before going live")
+        verbose_name_plural = _("ceilings consumed before going live")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="opening_consumption_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year}: {self.amount}"
