@@ -48,7 +48,8 @@ def _amount(row: StagedRow, column: str, currency: str) -> Decimal:
         return Decimal(0)
     value, code = rules.amount_errors(text, currency)
     if code or value is None:
-        row.error(column, "opening_amount", value=text, reason=str(REASONS.get(code, code)))
+        reason = REASONS.get(code or "", code)
+        row.error(column, "opening_amount", value=text, reason=str(reason))
         return Decimal(0)
     return value
 

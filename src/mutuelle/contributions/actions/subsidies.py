@@ -668,7 +668,9 @@ def recognise_subsidy_revenue(today: date) -> int:
 
 
 # --- Matching ---------------------------------------------------------------------------------
-def match_payment(actor, payment: Payment, allocations: Sequence[tuple[int, Decimal]]) -> list:
+def match_payment(
+    actor, payment: Payment, allocations: Sequence[tuple[int | str, Decimal]]
+) -> list:
     """Matching subsidies of a household's own payment. Called by `payments.record_payment`
     in its transaction (the household is locked) right after its allocations are applied,
     before `arrears.after_payment`: for each due the payment went to, each matching programme
@@ -692,7 +694,7 @@ def match_payment(actor, payment: Payment, allocations: Sequence[tuple[int, Deci
     budgets = _budgets_left(programmes)
     made = []
     for due_id, paid in allocations:
-        due = dues[due_id]
+        due = dues[int(due_id)]
         period = periods.parse(due.period)
         active = [
             p
