@@ -120,3 +120,61 @@ def test_a_manager_makes_adopts_and_previews_a_package_version(
     assert line.rate == Decimal(75) and line.care_levels == "district,regional"
     assert line.authorization_required and line.amount is None
     assert v2.lines.count() == v1.lines.count() + 1
+
+
+def create_payer(page, server: str, name: str, kind: str) -> None:
+    page.goto(f"{server}/contributions/subsidies/")
+    check_page(page)
+    with page.expect_navigation():
+        page.click("a[href$='/subsidies/payers/new/']")
+    page.fill("#id_name", name)
+    page.select_option("#id_kind", kind)
+    page.fill("#id_contact", "Agence CMU, Thiès")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "Payer saved" in page.locator(".flash").first.inner_text()
+    check_page(page)
+
+
+def create_programme(page, code: str, name: str, start: date, category: str) -> None:
+    with page.expect_navigation():
+        page.click("a[href$='/programmes/new/']")
+    check_page(page)
+    page.fill("#id_code", code)
+    page.fill("#id_name", name)
+    page.fill("#id_start", start.isoformat())
+    page.fill("#id_budget", "2 000 000")
+    page.check("#id_is_permanent")
+    page.select_option("#id_mode", "all")
+    page.select_option("#id_eligibility", "category")
+    page.check(f"input[name=categories][value={category}]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "Programme saved" in page.locator(".flash").first.inner_text()
+    check_page(page)
+
+
+def test_a_manager_creates_a_subsidy_programme_in_english(real_hashers, world, app_server, phone):
+    from mutuelle.contributions.models import SubsidyProgramme, ThirdPartyPayer
+    from mutuelle.members.models import AbilityCategory
+
+    AbilityCategory.unscoped.create(
+        organization=world.mutual_a, code="indigent", name_fr="Indigent", name_en="Indigent",
+        is_indigent=True,
+    )  # fmt: skip
+    log_in(phone, app_server, world.manager.username)
+    in_english(phone)
+    create_payer(phone, app_server, "State — Universal health coverage agency", "state")
+    create_programme(
+        phone, "cmu-indigents", "Indigents paid by the State", date(2027, 1, 1), "indigent"
+    )
+    payer = ThirdPartyPayer.unscoped.get()
+    assert (payer.kind, payer.organization_id) == ("state", world.mutual_a.pk)
+    programme = SubsidyProgramme.unscoped.get(payer=payer)
+    assert (programme.code, programme.mode, programme.eligibility) == (
+        "CMU-INDIGENTS",
+        "all",
+        "category",
+    )
+    assert programme.budget == Decimal(2_000_000) and programme.is_permanent
+    assert programme.start == date(2027, 1, 1) and programme.organization_id == world.mutual_a.pk

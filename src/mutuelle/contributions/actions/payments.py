@@ -91,7 +91,9 @@ def record_payment(
         raise reason_error("payment.duplicate_reference")
     # One household, one payment at a time: the lock serializes two cashiers taking money for
     # the same household, so each sees the other's allocations and the balance stays right.
-    Household.unscoped.select_for_update().filter(pk=household.pk).first()
+    Household.unscoped.select_for_update(of=("self",)).filter(pk=household.pk).order_by(
+        "pk"
+    ).first()
     dues = open_dues(household.pk)
     if not dues and not _has_members(household):
         raise reason_error("payment.household_left")
@@ -118,7 +120,6 @@ def record_payment(
     subsidies.match_payment(actor, payment, allocations)
     # A collector's payment takes the next number of the collector's own booklet.
     issue_receipt(collector or actor, payment)
-    _post(actor, payment, amount - credit, credit)
     arrears.after_payment(actor, household, received_on)
     audit.record(
         actor,
@@ -128,6 +129,9 @@ def record_payment(
         amount=str(amount),
         method=method,
     )
+    # Last: posting locks the journal row (gapless entry numbers) until the transaction
+    # commits, and every cashier of the mutual posts in the same cash journal.
+    _post(actor, payment, amount - credit, credit)
     return payment
 
 
@@ -180,9 +184,12 @@ def _post(actor, payment: Payment, allocated: Decimal, credit: Decimal) -> None:
 def cashier_series(actor, organization) -> ReceiptSeries:
     """The series the actor numbers receipts in, locked for this transaction: their active
     booklet, or else their own cashier series (made on first use)."""
+    # of=("self",) and no ordering: the model's ordering joins the organization, whose row
+    # must not be locked (another cashier's commit checks its foreign keys to it).
     series = (
-        ReceiptSeries.unscoped.select_for_update()
+        ReceiptSeries.unscoped.select_for_update(of=("self",))
         .filter(organization=organization, holder=actor, is_active=True)
+        .order_by("pk")
         .first()
     )
     if series is None:
@@ -191,7 +198,7 @@ def cashier_series(actor, organization) -> ReceiptSeries:
             code=f"C{actor.pk:04d}",
             defaults={"kind": SeriesKind.CASHIER, "holder": actor},
         )
-        series = ReceiptSeries.unscoped.select_for_update().get(
+        series = ReceiptSeries.unscoped.select_for_update(of=("self",)).get(
             organization=organization, holder=actor, is_active=True
         )
     return series
