@@ -1,7 +1,6 @@
 """Subsidies on the database: payers' shares billed as payer dues, matching of households'
 payments, budgets, payers' payments, revenue recognition — and the ledger balanced throughout."""
 
-import inspect
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from mutuelle.accounting.models import Line
 from mutuelle.accounting.queries import trial_balance
 from mutuelle.contributions import actions
-from mutuelle.contributions.actions import billing, cash, payments
+from mutuelle.contributions.actions import billing
 from mutuelle.contributions.actions import subsidies as subsidy_actions
 from mutuelle.contributions.models import (
     Due,
@@ -36,41 +35,6 @@ HOUSEHOLD_RULE = {
     "currency": "XOF",
     "amount": "12000",
 }
-
-
-@pytest.fixture
-def wired(monkeypatch):
-    """Until the lead wires the two calls into billing.bill_chunk and
-    payments.record_payment (see docs/decisions/0008-subsidies.md), make them here exactly
-    where they belong: subsidise_chunk just before the chunk's dues are written, match_payment
-    just after a payment's allocations are applied, reverse_matching when a payment is
-    reversed."""
-    if "subsidise_chunk" not in inspect.getsource(billing.bill_chunk):
-        original = Due.unscoped.bulk_create
-
-        def bulk_create(objs, *args, **kwargs):
-            objs = list(objs)
-            if objs and objs[0].run_id:
-                subsidy_actions.subsidise_chunk(objs[0].run, objs)
-            return original(objs, *args, **kwargs)
-
-        monkeypatch.setattr(Due.unscoped, "bulk_create", bulk_create)
-    if "match_payment" not in inspect.getsource(payments.record_payment):
-        apply = payments.apply_allocations
-
-        def apply_and_match(payment, allocations, on):
-            apply(payment, allocations, on)
-            subsidy_actions.match_payment(payment.cashier, payment, allocations)
-
-        monkeypatch.setattr(payments, "apply_allocations", apply_and_match)
-    if "reverse_matching" not in inspect.getsource(cash._reverse_payment):
-        reverse = cash._reverse_payment
-
-        def reverse_and_unmatch(actor, payment, reason):
-            reverse(actor, payment, reason)
-            subsidy_actions.reverse_matching(actor, payment, reason)
-
-        monkeypatch.setattr(cash, "_reverse_payment", reverse_and_unmatch)
 
 
 def bill(world, period="2026"):
@@ -125,7 +89,7 @@ def make_indigent(world, home):
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_an_indigent_household_is_billed_to_the_state_and_owes_nothing(world, wired):
+def test_an_indigent_household_is_billed_to_the_state_and_owes_nothing(world):
     rule_in_force(world)
     poor, other = household(world), household(world, family="Fall")
     make_indigent(world, poor)
@@ -162,7 +126,7 @@ def test_an_indigent_household_is_billed_to_the_state_and_owes_nothing(world, wi
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_a_percentage_programme_pays_its_part_of_contributions_only(world, wired):
+def test_a_percentage_programme_pays_its_part_of_contributions_only(world):
     rule_in_force(world)
     home = household(world)
     make_indigent(world, home)
@@ -179,7 +143,7 @@ def test_a_percentage_programme_pays_its_part_of_contributions_only(world, wired
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_a_list_programme_pays_for_enrolled_beneficiaries_only(world, wired):
+def test_a_list_programme_pays_for_enrolled_beneficiaries_only(world):
     rule_in_force(world)
     home = household(world)
     child = home.persons.get(relationship="child")
@@ -219,7 +183,7 @@ def test_a_list_programme_pays_for_enrolled_beneficiaries_only(world, wired):
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_a_matching_programme_adds_what_the_household_pays(world, wired):
+def test_a_matching_programme_adds_what_the_household_pays(world):
     rule_in_force(world, HOUSEHOLD_RULE)
     home = household(world, on=JAN)
     make_indigent(world, home)
@@ -247,7 +211,7 @@ def test_a_matching_programme_adds_what_the_household_pays(world, wired):
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_a_matching_programme_respects_its_cap(world, wired):
+def test_a_matching_programme_respects_its_cap(world):
     rule_in_force(world, HOUSEHOLD_RULE)
     home = household(world, on=JAN)
     make_indigent(world, home)
@@ -259,7 +223,7 @@ def test_a_matching_programme_respects_its_cap(world, wired):
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_a_budget_runs_out_on_the_last_households_billed(world, wired):
+def test_a_budget_runs_out_on_the_last_households_billed(world):
     rule_in_force(world, HOUSEHOLD_RULE)
     homes = [household(world, family=name, on=JAN) for name in ("Diop", "Fall", "Sow")]
     for home in homes:
@@ -274,7 +238,7 @@ def test_a_budget_runs_out_on_the_last_households_billed(world, wired):
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_a_union_programme_serves_its_mutuals_and_payer_payments_are_idempotent(world, wired):
+def test_a_union_programme_serves_its_mutuals_and_payer_payments_are_idempotent(world):
     rule_in_force(world, HOUSEHOLD_RULE)
     first, second = household(world, on=JAN), household(world, family="Fall", on=JAN)
     make_indigent(world, first)
@@ -340,7 +304,7 @@ def test_enrolment_needs_evidence_and_a_list_programme(world):
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_over_the_year_contributions_and_subsidies_add_up_to_what_was_billed(world, wired):
+def test_over_the_year_contributions_and_subsidies_add_up_to_what_was_billed(world):
     rule_in_force(world, HOUSEHOLD_RULE)
     matched, listed = household(world, on=JAN), household(world, family="Fall", on=JAN)
     make_indigent(world, matched)
@@ -384,7 +348,7 @@ def test_billing_without_a_programme_costs_one_query(world, django_assert_num_qu
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_payments_at_once_never_spend_more_than_the_budget(world, wired):
+def test_two_payments_at_once_never_spend_more_than_the_budget(world):
     import threading
 
     from django.db import connection
@@ -424,7 +388,7 @@ def test_two_payments_at_once_never_spend_more_than_the_budget(world, wired):
 
 @pytest.mark.parametrize("recognised_first", [False, True])
 @time_machine.travel(TODAY, tick=False)
-def test_reversing_a_payment_reverses_its_match(world, wired, recognised_first):
+def test_reversing_a_payment_reverses_its_match(world, recognised_first):
     rule_in_force(world, HOUSEHOLD_RULE)
     home = household(world, on=JAN)
     make_indigent(world, home)

@@ -22,11 +22,10 @@ from mutuelle.members.models import Household
 
 from .helpers import household, rule_in_force
 from .test_screens import pdf_text
-from .test_subsidies import HOUSEHOLD_RULE, JAN, bill, make_indigent, programme, state, wired
+from .test_subsidies import HOUSEHOLD_RULE, JAN, bill, make_indigent, programme, state
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 15)
-__all__ = ["wired"]
 
 
 def xlsx_rows(body: bytes) -> list[tuple]:
@@ -35,7 +34,7 @@ def xlsx_rows(body: bytes) -> list[tuple]:
 
 
 @pytest.fixture
-def subsidised(world, wired):
+def subsidised(world):
     """Two indigent households billed to the State, a third paying for itself."""
     with time_machine.travel(TODAY, tick=False):
         rule_in_force(world, HOUSEHOLD_RULE)
