@@ -61,6 +61,11 @@ def test_a_cashier_scans_a_card_records_and_prints_the_receipt(client, world, bi
     assert Payment.unscoped.count() == 1
     receipt = client.get(done["Location"])
     assert str(payment.receipt).encode() in receipt.content
+    assert not receipt.context["ledger_entries"]  # a cashier does not read the ledger
+    client.force_login(world.manager)  # takes money and reads the ledger
+    entries = client.get(done["Location"]).context["ledger_entries"]
+    assert [e.journal.code for e in entries] == ["CA"] and entries[0].amount == 5000
+    client.force_login(world.cashier)
     original = client.get(reverse("receipt_pdf", args=[payment.uuid]), {"layout": "58mm"})
     assert original["Content-Type"] == "application/pdf"
     text = pdf_text(original.content)

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from mutuelle.accounting.queries import entries_for
 from mutuelle.core.permissions import require
 from mutuelle.core.roles import Perm
 from mutuelle.lib.money import quantize
@@ -75,7 +76,11 @@ def receipt_detail(request, payment_uuid):
     return render(
         request,
         "contributions/receipt_detail.html",
-        {"payment": payment, "receipt": receipts.view_of(payment)},
+        {
+            "payment": payment,
+            "receipt": receipts.view_of(payment),
+            "ledger_entries": entries_for(payment, user=request.user),
+        },
     )
 
 
