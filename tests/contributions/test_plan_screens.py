@@ -83,3 +83,33 @@ def test_the_cashier_reads_rules_but_cannot_draft_or_bill(client, world):
     assert client.get(reverse("rule_list")).status_code == 200
     assert client.get(reverse("rule_new", args=[world.mutual_a.uuid])).status_code == 404
     assert client.get(reverse("billing", args=[world.mutual_a.uuid])).status_code == 404
+
+
+def test_a_union_bills_its_mutuals_counted_by_the_period(client, world):
+    from mutuelle.contributions import actions
+    from mutuelle.core.actions import create_organization
+
+    from .helpers import household, rule_in_force
+
+    with time_machine.travel(TODAY, tick=False):
+        rule_in_force(world)  # yearly, for mutual_a
+        household(world)
+        monthly = create_organization(
+            None, parent=world.union_a, kind="mutual", code="MM", name="Mutuelle mensuelle",
+            country="SN", currency="XOF", time_zone="Africa/Dakar",
+        )  # fmt: skip
+        draft = actions.save_draft(
+            world.union_manager, monthly, "Mensuel",
+            {"basis": "household", "periodicity_kind": "month", "currency": "XOF", "amount": "500"},
+        )  # fmt: skip
+        actions.adopt(world.union_manager, draft, date(2026, 1, 1))
+        client.force_login(world.union_manager)
+        url = reverse("union_billing", args=[world.union_a.uuid])
+        choices = [c for c, _label in client.get(url).context["form"].fields["period"].choices]
+        assert "2026" in choices and "2026-03" in choices
+        client.post(url, {"period": "2026"})
+        assert list(BillingRun.unscoped.values_list("organization__code", "period")) == [
+            (world.mutual_a.code, "2026")
+        ]
+        client.force_login(world.manager)  # a mutual's manager does not bill the union
+        assert client.get(url).status_code == 404

@@ -47,6 +47,7 @@ RULES: dict[str, Rule] = {
     "rule_copy": Rule({"version_id": "rule_version.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
     "rule_adopt": Rule({"version_id": "rule_version.pk"}, frozenset(DENIED | {NOT_ALLOWED})),
     "billing": Rule({"org_uuid": "mutual.uuid"}),
+    "union_billing": Rule({"org_uuid": "union.uuid"}),
     "arrears": Rule({"org_uuid": "mutual.uuid"}),
     "arrears_remind": Rule({"org_uuid": "mutual.uuid"}, frozenset(DENIED | {NOT_ALLOWED})),
     "cashier_household": Rule({"household_uuid": "household.uuid"}),
@@ -217,6 +218,7 @@ class Others:
 
     def __init__(self, world):
         self.mutual = world.mutual_b
+        self.union = world.union_b
         self.user = world.manager_b
         self.grant = RoleGrant.objects.get(user=world.manager_b)
         # A job of the other tenant's manager: their name (with the sentinel) shows on job pages.

@@ -9,6 +9,7 @@ urlpatterns = [
     path("rules/version/<int:version_id>/copy/", plans.rule_copy, name="rule_copy"),
     path("rules/version/<int:version_id>/adopt/", plans.rule_adopt, name="rule_adopt"),
     path("billing/<uuid:org_uuid>/", plans.billing, name="billing"),
+    path("billing/union/<uuid:org_uuid>/", plans.union_billing, name="union_billing"),
     path("arrears/<uuid:org_uuid>/", followup.arrears, name="arrears"),
     path("arrears/<uuid:org_uuid>/remind/", followup.arrears_remind, name="arrears_remind"),
     path("cashier/", cashier.cashier, name="cashier"),

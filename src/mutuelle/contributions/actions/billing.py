@@ -87,6 +87,8 @@ def start_billing(actor, organization: Organization, period_code: str) -> Billin
     version = rule_in_force(organization, period.start)
     if version is None:
         raise reason_error("billing.no_rule")
+    if not _fits(version, period):
+        raise reason_error("billing.wrong_period")
     run = BillingRun.unscoped.create(
         organization=organization,
         rule_version=version,
@@ -102,13 +104,26 @@ def start_billing(actor, organization: Organization, period_code: str) -> Billin
     return run
 
 
+def _fits(version: RuleVersion, period: periods.Period) -> bool:
+    """Is `period` one of the rule's periods (a month for a monthly rule, the season...)?"""
+    periodicity = rules.rule_from_config(version.config).periodicity
+    return periods.period_of(periodicity, period.start) == period
+
+
+@transaction.atomic
 def start_union_billing(actor, union: Organization, period_code: str) -> list[BillingRun]:
-    """Bill a period for every mutual of a union that has a rule in force for it."""
-    period = periods.parse(period_code)
+    """Bill a period for every mutual of a union whose rule in force is counted by such
+    periods (the others are left for their own billing)."""
+    require(actor, Perm.BILL_DUES, union)
+    try:
+        period = periods.parse(period_code)
+    except ValueError as exc:
+        raise reason_error("billing.bad_period") from exc
     runs = []
-    for mutual in Organization.unscoped.subtree_of(union).filter(kind="mutual"):
-        if rule_in_force(mutual, period.start) is not None:
-            runs.append(start_billing(actor, mutual, period_code))
+    for mutual in Organization.unscoped.subtree_of(union).filter(kind="mutual").order_by("code"):
+        version = rule_in_force(mutual, period.start)
+        if version is not None and _fits(version, period):
+            runs.append(start_billing(actor, mutual, period.code))
     return runs
 
 

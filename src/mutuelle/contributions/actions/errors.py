@@ -22,6 +22,7 @@ REASONS = {
     "receipt.series_exists": _("This series code is already used."),
     "billing.no_rule": _("No contribution rule is in force for this period."),
     "billing.bad_period": _("Unknown period."),
+    "billing.wrong_period": _("The contribution rule in force is not counted by such periods."),
     "rule.in_force": _("A version in force is never changed: make a new version."),
     "rule.adopt_date": _("A new version takes effect after the start of the one in force."),
     "till.already_closed": _("This day's till is already closed."),

@@ -44,7 +44,8 @@ def rule_list(request):
         }
         for m in mutuals
     ]
-    return render(request, "contributions/rule_list.html", {"rows": rows})
+    unions = visible_organizations(request.user, Perm.BILL_DUES).filter(kind="union")
+    return render(request, "contributions/rule_list.html", {"rows": rows, "unions": unions})
 
 
 def _apply_errors(form: RuleForm, exc: ValidationError) -> None:
@@ -175,4 +176,36 @@ def billing(request, org_uuid):
             "form": form,
             "runs": queries.billing_runs(request.user).filter(organization=mutual)[:20],
         },
+    )
+
+
+@login_required
+def union_billing(request, org_uuid):
+    """A union bills a period for all its mutuals whose rule is counted by such periods."""
+    try:
+        union = (
+            visible_organizations(request.user, Perm.BILL_DUES)
+            .filter(kind="union")
+            .get(uuid=org_uuid)
+        )
+    except (Organization.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
+    today = timezone.localdate()
+    mutuals = list(Organization.unscoped.subtree_of(union).filter(kind="mutual").order_by("name"))
+    versions = {m.pk: actions.rule_in_force(m, today) for m in mutuals}
+    choices = sorted(
+        {code for v in versions.values() if v is not None for code in billable_periods(v, today)}
+    )
+    form = BillingForm(request.POST or None, periods=choices)
+    if request.method == "POST" and form.is_valid():
+        runs = actions.start_union_billing(request.user, union, form.cleaned_data["period"])
+        messages.success(
+            request,
+            _("Billing started for %(count)s mutuals.") % {"count": len(runs)},
+        )
+        return redirect("job_list")
+    return render(
+        request,
+        "contributions/union_billing.html",
+        {"union": union, "form": form, "mutuals": [(m, versions[m.pk]) for m in mutuals]},
     )
