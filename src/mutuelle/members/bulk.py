@@ -2,8 +2,6 @@
 data. Numbers are reserved in one call; the status history is written alongside (bulk writes
 bypass model history, so the event rows are ours to write)."""
 
-import os
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -109,7 +107,7 @@ def bulk_enrol(mutual: Organization, rows: list[HouseholdRow], batch: int = 2000
     household_ids = iter(bulk.reserve_ids(Household, len(rows)))
     person_ids = iter(bulk.reserve_ids(Person, people))
     membership_ids = iter(bulk.reserve_ids(Membership, people))
-    uuids = _uuids(len(rows) + 2 * people)
+    uuids = bulk.ascending_uuids(len(rows) + 2 * people)
     now = timezone.now()
     org, code = mutual.pk, mutual.code
     households, persons, memberships, events, keyed = [], [], [], [], []
@@ -195,20 +193,6 @@ def bulk_enrol(mutual: Organization, rows: list[HouseholdRow], batch: int = 2000
     bulk.copy_rows(StatusEvent, EVENT_COLUMNS, events, batch)
     write_keys(keyed)
     return people
-
-
-def _uuids(count: int) -> Iterator[str]:
-    """Random UUIDs (version 4, RFC 4122 variant) as 32 hex digits, the text form both
-    databases store (SQLite) or parse (PostgreSQL): uuid.uuid4() per row costs more than the
-    rest of a person's row. Handed out in ascending order, so that each table's unique index
-    on uuid is filled in one sweep per batch rather than at a random page per row."""
-    digits = os.urandom(16 * count).hex()
-    return iter(
-        sorted(
-            f"{h[:12]}4{h[13:16]}{'89ab'[int(h[16], 16) & 3]}{h[17:]}"
-            for h in (digits[start : start + 32] for start in range(0, 32 * count, 32))
-        )
-    )
 
 
 def _events(membership_id: int, status: str, enrolled_on: date, since: date, now) -> list[tuple]:

@@ -3,9 +3,7 @@ chunk at a time and written in bulk, with the ledger entry of each chunk in the 
 transaction. Re-running bills only households without a due for the period."""
 
 import json
-import os
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -441,7 +439,7 @@ def _write(dues: list[NewDue]) -> None:
         return
     now = timezone.now()
     zero = Decimal(0)
-    uuids = _uuids(len(dues))
+    uuids = bulk.ascending_uuids(len(dues))
     bulk.copy_rows(
         Due,
         DUE_COLUMNS,
@@ -463,18 +461,6 @@ def _write(dues: list[NewDue]) -> None:
             )
             for d in dues
         ),
-    )
-
-
-def _uuids(count: int) -> Iterator[str]:
-    """Random UUIDs (version 4) as 32 hex digits, in ascending order (the unique index on uuid
-    is filled in one sweep): uuid.uuid4() per row costs more than the rest of the row."""
-    digits = os.urandom(16 * count).hex()
-    return iter(
-        sorted(
-            f"{h[:12]}4{h[13:16]}{'89ab'[int(h[16], 16) & 3]}{h[17:]}"
-            for h in (digits[i : i + 32] for i in range(0, 32 * count, 32))
-        )
     )
 
 
