@@ -15,6 +15,7 @@ from mutuelle.lib.money import quantize
 from mutuelle.members.models import Household
 
 from . import actions, rules
+from .actions import subsidies
 from .actions.arrears import suspend_for_arrears
 from .actions.cash import expected_in_till
 from .actions.payments import open_dues
@@ -59,6 +60,7 @@ def load(orgs: dict[str, Organization], today: date) -> None:
     admin = User.objects.get(username="admin")
     cashier = User.objects.get(username="caisse.km")
     rng = random.Random(2026)  # noqa: S311  (reproducible demo data)
+    _subsidies(admin, orgs, today)
     for code, config in RULES.items():
         mutual = orgs[code]
         draft = actions.save_draft(
@@ -106,3 +108,35 @@ def _pay(actor, mutual: Organization, rng: random.Random, today: date) -> None:
 
 def _last_cash_payment(mutual):
     return Payment.unscoped.filter(organization=mutual, method="cash").order_by("-pk").first()
+
+
+def _subsidies(admin, orgs: dict[str, Organization], today: date) -> None:
+    """Before billing: the State pays the contributions of Keur Massar's indigent households
+    (a permanent programme), and an NGO matches what low-income households of And Fagaru pay
+    (a temporary one, with a budget)."""
+    from decimal import Decimal
+
+    state = subsidies.save_payer(
+        admin, orgs["UMT"], "Agence de la CMU", "state", "Agence de la couverture maladie"
+    )
+    ngo = subsidies.save_payer(admin, orgs["UMT"], "ONG Santé pour tous", "ngo", "Thiès")
+    start = date(today.year, 1, 1)
+    common = {
+        "end": None, "rate": Decimal(100), "amount": Decimal(0), "ratio": Decimal(1),
+        "cap": None, "covers_fees": False, "eligibility": "category",
+        "names_on_statement": False, "priority": 10,
+    }  # fmt: skip
+    subsidies.save_programme(
+        admin,
+        orgs["MSKM"],
+        {**common, "payer": state, "code": "CMU-INDIGENTS", "name": "Indigents pris en charge",
+         "start": start, "budget": None, "is_permanent": True, "mode": "all",
+         "categories": ["indigent"], "covers_fees": True},
+    )  # fmt: skip
+    subsidies.save_programme(
+        admin,
+        orgs["MSAF"],
+        {**common, "payer": ngo, "code": "ABONDEMENT", "name": "Un franc pour un franc",
+         "start": start, "budget": Decimal(500000), "is_permanent": False, "mode": "match",
+         "categories": ["faible"], "cap": Decimal(5000)},
+    )  # fmt: skip
