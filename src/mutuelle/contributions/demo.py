@@ -8,14 +8,16 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import F
+
 from mutuelle.core import jobs
-from mutuelle.core.models import Organization, User
+from mutuelle.core.models import Organization, Place, User
 from mutuelle.lib import periods
 from mutuelle.lib.money import quantize
 from mutuelle.members.models import Household
 
 from . import actions, rules
-from .actions import subsidies
+from .actions import collection, subsidies
 from .actions.arrears import suspend_for_arrears
 from .actions.cash import expected_in_till
 from .actions.payments import open_dues
@@ -78,6 +80,7 @@ def load(orgs: dict[str, Organization], today: date) -> None:
         if code == "MSKM":
             actions.open_booklet(cashier, mutual, "KM-2026-07", 3401, 3700)
         _pay(taker, mutual, rng, today)
+    _collector_round(cashier, orgs["MSKM"])
     # The tills were closed every evening; the last closing found 500 francs missing.
     yesterday = today - timedelta(days=1)
     expected = expected_in_till(orgs["MSKM"], cashier, yesterday)
@@ -140,3 +143,21 @@ def _subsidies(admin, orgs: dict[str, Organization], today: date) -> None:
          "start": start, "budget": Decimal(500000), "is_permanent": False, "mode": "match",
          "categories": ["faible"], "cap": Decimal(5000)},
     )  # fmt: skip
+
+
+def _collector_round(cashier, mutual: Organization) -> None:
+    """A round in one village, remitted: three households paid the collector (here the
+    cashier, with a 5 % commission), who handed over 200 francs less than collected."""
+    place = (
+        Household.unscoped.filter(organization=mutual, dues__paid__lt=F("dues__amount"))
+        .exclude(place=None)
+        .values_list("place", flat=True)
+        .first()
+    )
+    if place is None:
+        return
+    sheet = collection.create_sheet(cashier, mutual, cashier, Place.unscoped.get(pk=place), 5)
+    rows = [r for r in collection.sheet_rows(sheet) if r["owed"]][:3]
+    amounts = {r["household"].pk: min(r["owed"], 2000) for r in rows}
+    counted = sum(amounts.values()) - 200
+    collection.remit_sheet(cashier, sheet, amounts, counted)
