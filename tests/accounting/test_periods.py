@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from mutuelle.accounting import actions, queries
-from mutuelle.accounting.models import Entry, FiscalYear, Line, Period
+from mutuelle.accounting.models import Account, Entry, FiscalYear, Line, Period
 from mutuelle.accounting.rules import LineValue
 from mutuelle.core.models import AuditEvent
 
@@ -163,3 +163,20 @@ def test_a_deficit_goes_to_139_and_years_close_in_order(mutual, world):
         ("571", Decimal(0), Decimal(30000)),
         ("139", Decimal(30000), Decimal(0)),
     }
+
+
+def test_a_mutual_outside_ohada_books_and_closes_its_year_on_the_generic_chart(world):
+    from mutuelle.core.actions import create_organization
+
+    ghana = create_organization(
+        None, parent=world.network, kind="mutual", code="GHM", name="Tamale Mutual",
+        country="GH", currency="GHS", time_zone="Africa/Accra",
+    )  # fmt: skip
+    actions.install_chart(ghana)
+    names = dict(Account.unscoped.filter(organization=ghana).values_list("number", "name_en"))
+    assert names["571"] == "Cash on hand" and "860" not in names  # no SYCEBNL class 8
+    actions.post(ghana, "CO", date(2025, 2, 1), "Dues", lines("411", "7562", "3000.50"))
+    actions.post(ghana, "PR", date(2025, 6, 3), "Care", lines("6581", "402", "1200"))
+    actions.close_year(world.admin, FiscalYear.unscoped.get(organization=ghana))
+    after = {r.number: r.balance for r in queries.trial_balance(ghana, date(2025, 12, 31))}
+    assert after["131"] == Decimal("-1800.50") and after["7562"] == 0 and after["6581"] == 0

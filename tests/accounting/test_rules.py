@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,3 +45,28 @@ def test_the_default_chart_is_ohada_numbered_and_unique():
     assert all(rules.account_class(n) for n in numbers)
     assert rules.account_class("9x") is None and rules.account_class("") is None
     assert {rules.account_class(n) for n in numbers} >= {"equity", "treasury", "income"}
+
+
+@pytest.mark.parametrize("chart", ["DEFAULT_ACCOUNTS", "GENERIC_ACCOUNTS"])
+def test_each_chart_holds_every_account_the_posting_rules_and_the_closing_name(chart):
+    from mutuelle.accounting import chart as charts
+
+    numbers = {number for number, _fr, _en in getattr(charts, chart)}
+    named = {
+        a
+        for _journal, debit, credit in charts.DEFAULT_POSTING_RULES.values()
+        for a in (debit, credit)
+    }
+    named |= {charts.RESULT_SURPLUS_ACCOUNT, charts.RESULT_DEFICIT_ACCOUNT, "477"}
+    assert named <= numbers
+    assert all(rules.account_class(n) for n in numbers)
+    assert len(numbers) == len(getattr(charts, chart))
+
+
+def test_mutuals_outside_ohada_start_with_the_generic_english_chart():
+    from mutuelle.accounting import chart as charts
+
+    assert charts.accounts_for("SN") is charts.DEFAULT_ACCOUNTS
+    assert charts.accounts_for("gh") is charts.GENERIC_ACCOUNTS
+    english = dict((n, en) for n, _fr, en in charts.GENERIC_ACCOUNTS)
+    assert english["411"] == "Contributions receivable" and english["571"] == "Cash on hand"

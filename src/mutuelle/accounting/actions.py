@@ -23,11 +23,11 @@ from mutuelle.core.roles import Perm
 from . import rules
 from .chart import (
     CLOSING_JOURNAL,
-    DEFAULT_ACCOUNTS,
     DEFAULT_JOURNALS,
     DEFAULT_POSTING_RULES,
     RESULT_DEFICIT_ACCOUNT,
     RESULT_SURPLUS_ACCOUNT,
+    accounts_for,
 )
 from .models import Account, Entry, FiscalYear, Journal, Line, Period, PostingRule
 from .rules import LineValue
@@ -77,11 +77,12 @@ def local_today(organization: Organization) -> date:
 
 @transaction.atomic
 def install_chart(organization: Organization) -> int:
-    """The default chart of accounts and journals (idempotent). Returns the accounts added."""
+    """The default chart of accounts and journals (idempotent): SYCEBNL in OHADA countries,
+    the generic chart elsewhere (decision 0007). Returns the accounts added."""
     have = set(Account.unscoped.filter(organization=organization).values_list("number", flat=True))
     added = [
         Account(organization=organization, number=number, name_fr=fr, name_en=en)
-        for number, fr, en in DEFAULT_ACCOUNTS
+        for number, fr, en in accounts_for(organization.country or "")
         if number not in have
     ]
     Account.unscoped.bulk_create(added)

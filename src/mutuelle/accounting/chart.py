@@ -58,6 +58,72 @@ DEFAULT_ACCOUNTS: list[tuple[str, str, str]] = [
     ("870", "Contributions volontaires en nature (bénévolat)", "Voluntary work and gifts in kind"),
 ]
 
+# The generic chart, for mutuals outside the OHADA area (decision 0007): English-first names in
+# the vocabulary of IFRS for SMEs, no SYCEBNL-specific accounts (association funds, class 8
+# contributions in kind). It keeps the numbering by classes 1-7 — assets, liabilities and funds
+# in 1-5, expenses in 6, income in 7 — because the posting rules and the year-end closing read
+# those numbers; a mutual renames or adds accounts, and changes its posting rules, as it needs.
+GENERIC_ACCOUNTS: list[tuple[str, str, str]] = [
+    ("101", "Fonds propres de la mutuelle", "Members' equity"),
+    ("106", "Réserves", "Reserves"),
+    ("1061", "Fonds de garantie", "Guarantee fund"),
+    ("121", "Excédents cumulés", "Accumulated surplus"),
+    ("129", "Déficits cumulés", "Accumulated deficit"),
+    ("131", "Résultat de l'exercice : excédent", "Surplus for the year"),
+    ("139", "Résultat de l'exercice : déficit", "Deficit for the year"),
+    ("16", "Fonds affectés", "Restricted funds"),
+    ("196", "Provision pour prestations à payer", "Claims incurred but not reported"),
+    ("24", "Immobilisations corporelles", "Property and equipment"),
+    ("284", "Amortissements cumulés", "Accumulated depreciation"),
+    ("401", "Fournisseurs", "Trade payables"),
+    ("402", "Prestataires de soins à payer", "Health care providers payable"),
+    ("408", "Charges à payer", "Accrued expenses"),
+    ("411", "Cotisations à recevoir", "Contributions receivable"),
+    ("4191", "Cotisations reçues d'avance", "Contributions received in advance"),
+    ("4192", "Avoirs des adhérents", "Members' credit balances"),
+    ("422", "Salaires à payer", "Wages payable"),
+    ("447", "Impôts retenus à la source", "Taxes withheld"),
+    ("4581", "Subventions à recevoir", "Grants receivable"),
+    ("471", "Comptes d'attente", "Suspense account"),
+    ("476", "Charges payées d'avance", "Prepayments"),
+    ("477", "Produits reçus d'avance", "Deferred income"),
+    ("521", "Banque", "Bank"),
+    ("555", "Porte-monnaie électronique", "Mobile money wallet"),
+    ("571", "Caisse", "Cash on hand"),
+    ("585", "Virements internes", "Transfers in transit"),
+    ("604", "Fournitures", "Supplies"),
+    ("622", "Loyers", "Rent"),
+    ("631", "Frais bancaires", "Bank charges"),
+    ("632", "Commissions des collecteurs", "Collectors' commissions"),
+    ("638", "Autres charges de fonctionnement", "Other operating expenses"),
+    ("6581", "Prestations de soins", "Health care benefits"),
+    ("6582", "Prestations en espèces", "Cash benefits"),
+    ("659", "Manquants de caisse", "Cash shortages"),
+    ("661", "Salaires", "Salaries"),
+    ("681", "Amortissements", "Depreciation"),
+    ("691", "Dotations aux provisions", "Provisions"),
+    ("7561", "Droits d'adhésion", "Entry fees"),
+    ("7562", "Cotisations", "Contributions"),
+    ("7563", "Frais de carte", "Card fees"),
+    ("718", "Subventions d'exploitation", "Grants and subsidies"),
+    ("759", "Excédents de caisse", "Cash overages"),
+    ("771", "Produits financiers", "Interest income"),
+    ("791", "Reprises de provisions", "Provisions released"),
+]
+
+# OHADA's member states (ISO 3166-1 alpha-2): their mutuals start with the SYCEBNL chart;
+# mutuals elsewhere with the generic one.
+OHADA_COUNTRIES = frozenset(
+    {"BJ", "BF", "CM", "CF", "KM", "CG", "CI", "GA", "GN", "GQ", "GW", "ML", "NE", "CD", "SN",
+     "TD", "TG"}
+)  # fmt: skip
+
+
+def accounts_for(country: str) -> list[tuple[str, str, str]]:
+    """The chart a new organization of this country starts with."""
+    return DEFAULT_ACCOUNTS if country.upper() in OHADA_COUNTRIES else GENERIC_ACCOUNTS
+
+
 # (code, kind, French, English)
 DEFAULT_JOURNALS: list[tuple[str, str, str, str]] = [
     ("CA", "cash", "Caisse", "Cash"),
