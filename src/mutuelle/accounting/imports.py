@@ -8,7 +8,14 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from mutuelle.core.imports.base import ROW_REASONS, Column, Importer, StagedRow, register
+from mutuelle.core.imports.base import (
+    ROW_REASONS,
+    Column,
+    Importer,
+    StagedRow,
+    first_lines,
+    register,
+)
 from mutuelle.core.models import ImportRow
 from mutuelle.core.roles import Perm
 from mutuelle.lib.money import exponent
@@ -66,13 +73,7 @@ class OpeningBalancesImporter(Importer):
                 organization=organization, number__in={r.raw.get("account", "") for r in rows}
             ).values_list("number", "is_active")
         )
-        first_line: dict[str, int] = {}
-        for key, line in (
-            ImportRow.unscoped.filter(job=job, key__in={r.key for r in rows})
-            .order_by("line")
-            .values_list("key", "line")
-        ):
-            first_line.setdefault(key, line)
+        first_line = first_lines(job, {r.key for r in rows})
         for row in rows:
             number = row.raw.get("account", "").strip()
             if number and number not in accounts:

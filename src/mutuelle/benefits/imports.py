@@ -8,7 +8,15 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from mutuelle.core.imports.base import ROW_REASONS, Column, Importer, StagedRow, fold, register
+from mutuelle.core.imports.base import (
+    ROW_REASONS,
+    Column,
+    Importer,
+    StagedRow,
+    first_lines,
+    fold,
+    register,
+)
 from mutuelle.core.roles import Perm
 
 from .actions import OWNER_KINDS
@@ -94,8 +102,6 @@ class ActsImporter(Importer):
     def check(self, rows: list[StagedRow], job) -> None:
         import re
 
-        from mutuelle.core.models import ImportRow
-
         organization = job.organization
         categories = _choices(Category.choices, CATEGORY_WORDS)
         units = _choices(Unit.choices, {"acte": "act", "jour": "day", "unite": "item"})
@@ -134,13 +140,7 @@ class ActsImporter(Importer):
             ):
                 if owner_id != organization.pk:
                     elsewhere[code] = owner
-        first_line: dict[str, int] = {}
-        for key, line in (
-            ImportRow.unscoped.filter(job=job, key__in=codes)
-            .order_by("line")
-            .values_list("key", "line")
-        ):
-            first_line.setdefault(key, line)
+        first_line = first_lines(job, codes)
         for row in rows:
             self.check_basics(row)
             raw = row.raw

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import PaymentMethod
+from .rules import MONEY_FIELDS
 
 
 class PaymentForm(forms.Form):
@@ -64,16 +65,6 @@ PERIODICITIES = [
     ("year", _("Yearly")),
     ("season", _("Once a year, from a season's start (e.g. after the harvest)")),
 ]
-MONEY_FIELDS = (
-    "amount",
-    "dependant_amount",
-    "child_amount",
-    "salary_floor",
-    "salary_ceiling",
-    "entry_fee",
-    "card_fee",
-    "assembly_fee",
-)
 
 
 def _money(label, help_text=""):

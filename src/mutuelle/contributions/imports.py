@@ -11,8 +11,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from mutuelle.accounting.rules import parse_day
-from mutuelle.core.imports.base import ROW_REASONS, Column, Importer, StagedRow, register
-from mutuelle.core.models import ImportRow
+from mutuelle.core.imports.base import (
+    ROW_REASONS,
+    Column,
+    Importer,
+    StagedRow,
+    first_lines,
+    register,
+)
 from mutuelle.core.roles import Perm
 from mutuelle.lib.phone import phone_tail
 from mutuelle.members.models import Household, Membership, SearchKey
@@ -109,13 +115,7 @@ class StatementImporter(Importer):
                 transaction_id__in={r.key for r in rows},
             ).values_list("transaction_id", flat=True)
         )
-        first_line: dict[str, int] = {}
-        for key, line in (
-            ImportRow.unscoped.filter(job=job, key__in={r.key for r in rows})
-            .order_by("line")
-            .values_list("key", "line")
-        ):
-            first_line.setdefault(key, line)
+        first_line = first_lines(job, {r.key for r in rows})
         clean = []
         for row in rows:
             self.check_basics(row)

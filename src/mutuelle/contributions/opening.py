@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from mutuelle.accounting import actions as ledger
 from mutuelle.accounting.models import Entry, Line
 from mutuelle.accounting.rules import parse_day
-from mutuelle.core.imports.base import ROW_REASONS, Column, Importer, RowError, StagedRow, register
+from mutuelle.core.imports.base import (
+    ROW_REASONS,
+    Column,
+    Importer,
+    RowError,
+    StagedRow,
+    first_lines,
+    register,
+)
 from mutuelle.core.models import ImportRow
 from mutuelle.core.roles import Perm
 from mutuelle.members.models import Household, Membership
@@ -109,13 +117,7 @@ class OpeningPosition(Importer):
                 household_id__in=households.values(), lines__0__0="opening.arrears"
             ).values_list("household_id", flat=True)
         )
-        first_line: dict[str, int] = {}
-        for key, line in (
-            ImportRow.unscoped.filter(job=job, key__in={r.key for r in rows})
-            .order_by("line")
-            .values_list("key", "line")
-        ):
-            first_line.setdefault(key, line)
+        first_line = first_lines(job, {r.key for r in rows})
         for row in rows:
             self.check_basics(row)
             if row.key and row.key not in households:

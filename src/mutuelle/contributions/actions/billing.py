@@ -29,7 +29,6 @@ from mutuelle.members.models import Household, Membership, Person
 from .. import rules
 from ..models import (
     Allocation,
-    ArrearsSettings,
     BillingRun,
     Due,
     Payment,
@@ -60,17 +59,6 @@ def rule_in_force(organization: Organization, on: date) -> RuleVersion | None:
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
         .order_by("-effective_from")
         .first()
-    )
-
-
-def arrears_policy(organization: Organization) -> rules.ArrearsPolicy:
-    row = ArrearsSettings.unscoped.filter(organization=organization).first()
-    if row is None:
-        return rules.ArrearsPolicy()
-    return rules.ArrearsPolicy(
-        grace_days=row.grace_days,
-        suspend_after=row.suspend_after,
-        new_waiting_on_reinstatement=row.new_waiting_on_reinstatement,
     )
 
 

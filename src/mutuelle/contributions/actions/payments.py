@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -15,7 +15,6 @@ from mutuelle.accounting.rules import LineValue
 from mutuelle.core import audit
 from mutuelle.core.permissions import require
 from mutuelle.core.roles import Perm
-from mutuelle.lib.money import quantize
 from mutuelle.members import rules as member_rules
 from mutuelle.members.models import Household, Membership
 
@@ -25,7 +24,6 @@ from ..models import (
     Due,
     Payment,
     PaymentMethod,
-    PaymentStatus,
     Receipt,
     ReceiptSeries,
     SeriesKind,
@@ -244,10 +242,3 @@ def mark_printed(receipt: Receipt) -> bool:
     """Count a print; True when this print is a copy (the original was printed already)."""
     Receipt.unscoped.filter(pk=receipt.pk).update(prints=F("prints") + 1)
     return receipt.prints > 0
-
-
-def household_credit(household: Household) -> Decimal:
-    total = Payment.unscoped.filter(
-        household=household, status=PaymentStatus.RECORDED, unallocated__gt=0
-    ).aggregate(s=Sum("unallocated"))["s"]
-    return quantize(total or 0, household.organization.currency)

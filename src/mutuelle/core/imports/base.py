@@ -173,6 +173,18 @@ class Importer:
         raise NotImplementedError
 
 
+def first_lines(job, keys: Iterable[str]) -> dict[str, int]:
+    """The first line of this file that stages each key (one query per chunk): a later line
+    with the same key repeats it."""
+    from ..models import ImportRow
+
+    found: dict[str, int] = {}
+    rows = ImportRow.unscoped.filter(job=job, key__in=set(keys)).order_by("line")
+    for key, line in rows.values_list("key", "line"):
+        found.setdefault(key, line)
+    return found
+
+
 def register(cls: type[Importer]) -> type[Importer]:
     IMPORTERS[cls.slug] = cls()
     return cls

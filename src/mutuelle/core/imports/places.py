@@ -7,7 +7,7 @@ from mutuelle.lib.countries import COUNTRIES
 from ..models import Place
 from ..roles import Perm
 from ..scoping import countries_with
-from .base import Column, Importer, StagedRow, register
+from .base import Column, Importer, StagedRow, first_lines, register
 
 
 @register
@@ -26,7 +26,6 @@ class PlacesImporter(Importer):
         return f"{raw.get('country', '').upper()}:{raw.get('code', '')}"
 
     def check(self, rows: list[StagedRow], job) -> None:
-        from ..models import ImportRow
 
         parent_keys = {
             f"{r.raw.get('country', '').upper()}:{r.raw['parent_code']}"
@@ -49,13 +48,7 @@ class PlacesImporter(Importer):
         }
         allowed = countries_with(job.created_by, Perm.MANAGE_PLACES) if job.created_by else None
         # Identifiers staged in this file: first line of each (one query per chunk).
-        first_line: dict[str, int] = {}
-        for key, line in (
-            ImportRow.unscoped.filter(job=job, key__in=parent_keys | {r.key for r in rows})
-            .order_by("line")
-            .values_list("key", "line")
-        ):
-            first_line.setdefault(key, line)
+        first_line = first_lines(job, parent_keys | {r.key for r in rows})
         for row in rows:
             country = row.raw.get("country", "").upper()
             if country and country not in COUNTRIES:
