@@ -20,8 +20,8 @@ from . import actions, rules
 from .actions import collection, subsidies
 from .actions.arrears import suspend_for_arrears
 from .actions.cash import expected_in_till
-from .actions.payments import open_dues
 from .models import ArrearsSettings, Payment
+from .queries import open_dues
 
 RULES: dict[str, dict[str, Any]] = {
     "MSKM": {

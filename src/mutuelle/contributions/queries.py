@@ -58,9 +58,12 @@ def cashier_household(user, uuid) -> Household:
     )
 
 
-def open_dues(household: Household) -> list[Due]:
+def open_dues(household_id: int) -> list[Due]:
+    """A household's dues still owed, oldest first (the order payments are allocated in)."""
     return list(
-        Due.unscoped.filter(household=household, paid__lt=F("amount")).order_by("period_start")
+        Due.unscoped.filter(household_id=household_id, paid__lt=F("amount")).order_by(
+            "period_start", "pk"
+        )
     )
 
 

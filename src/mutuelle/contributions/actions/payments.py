@@ -28,6 +28,7 @@ from ..models import (
     ReceiptSeries,
     SeriesKind,
 )
+from ..queries import open_dues
 from . import arrears, subsidies
 from .errors import reason_error
 
@@ -50,14 +51,6 @@ def check_amount(value, currency: str) -> Decimal:
     if code is not None or parsed is None:
         raise reason_error(code or "amount.not_a_number")
     return parsed
-
-
-def open_dues(household_id: int) -> list[Due]:
-    return list(
-        Due.unscoped.filter(household_id=household_id, paid__lt=F("amount")).order_by(
-            "period_start", "pk"
-        )
-    )
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ def cashier(request):
 @login_required
 def cashier_household(request, household_uuid):
     household = queries.cashier_household(request.user, household_uuid)
-    dues = queries.open_dues(household)
+    dues = queries.open_dues(household.pk)
     outstanding = sum((d.outstanding for d in dues), 0)
     form = PaymentForm(
         request.POST or None,
