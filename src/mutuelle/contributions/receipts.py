@@ -32,6 +32,8 @@ def view_of(payment: Payment) -> dict:
 def render(payment: Payment, layout: str) -> bytes:
     context = view_of(payment)
     context["layout"] = layout
+    # A thermal roll has no page length: as long as the receipt's lines need.
+    context["page_mm"] = 62 + 6 * (len(context["allocations"]) + bool(context["credit"]))
     context["printed_at"] = timezone.localtime()
     html = render_to_string("contributions/receipt.pdf.html", context)
     body = render_pdf(html)
