@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "mutuelle.cards",
     "mutuelle.benefits",
     "mutuelle.contributions",
+    "mutuelle.providers",
+    "mutuelle.claims",
 ]
 
 MIDDLEWARE = [

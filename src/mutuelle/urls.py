@@ -13,6 +13,8 @@ urlpatterns = [
     path("cards/", include("mutuelle.cards.urls")),
     path("benefits/", include("mutuelle.benefits.urls")),
     path("contributions/", include("mutuelle.contributions.urls")),
+    path("providers/", include("mutuelle.providers.urls")),
+    path("claims/", include("mutuelle.claims.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

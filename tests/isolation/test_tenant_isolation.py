@@ -8,8 +8,6 @@ users of the first tenant (GET and POST, as a page and as an htmx partial), and
   - greps every response for a sentinel string planted only in the other tenant's data.
 """
 
-from dataclasses import dataclass, field
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -21,23 +19,12 @@ from mutuelle.core.models import Notification, RoleGrant
 from mutuelle.core.roles import Role
 
 from ..conftest import SENTINEL
+from . import claims as claims_part
+from . import providers as providers_part
+from .base import DENIED, NOT_ALLOWED, OWN_LIST, REDIRECTS, Rule
 
-DENIED = {403, 404}
-NOT_ALLOWED = 405
-LOGIN_REDIRECT = 302
-
-
-@dataclass(frozen=True)
-class Rule:
-    """kwargs: parameter name -> attribute of Others; expect: statuses an outsider may get
-    (the response never contains the sentinel, whatever the status)."""
-
-    kwargs: dict[str, str] = field(default_factory=dict)
-    expect: frozenset[int] = frozenset(DENIED)
-
-
-OWN_LIST = frozenset({200, 403})  # lists of one's own tenant: allowed, filtered
-REDIRECTS = frozenset({302})
+# Later apps keep their rules, planted objects and snapshots in their own module.
+EXTENSIONS = (providers_part, claims_part)
 
 RULES: dict[str, Rule] = {
     "cashier": Rule(expect=OWN_LIST),
@@ -209,6 +196,9 @@ RULES: dict[str, Rule] = {
     "solidarity_report_xlsx": Rule({"org_uuid": "mutual.uuid"}),
 }
 # Django admin is for platform administrators only: everyone else is sent to its login.
+for _part in EXTENSIONS:
+    assert not set(_part.RULES) & set(RULES), f"{_part.__name__} redefines a rule"
+    RULES.update(_part.RULES)
 ADMIN_RULE = Rule(expect=REDIRECTS)
 ADMIN_EXCEPTIONS = {"admin:login": Rule(expect=frozenset({200, 302}))}
 
@@ -260,6 +250,8 @@ class Others:
         self.year_start, self.operation = "2026-01-01", "contribution_paid_cash"
         self.importer = "places"
         self.fmt = "csv"
+        for part in EXTENSIONS:
+            part.plant(world, self)
 
     def snapshot(self) -> dict:
         """What a successful cross-tenant write would change."""
@@ -290,6 +282,7 @@ class Others:
             "households": self.household.__class__.unscoped.filter(
                 organization=self.mutual
             ).count(),
+            **{key: value for part in EXTENSIONS for key, value in part.snapshot(self).items()},
         }
 
     def value(self, path: str):

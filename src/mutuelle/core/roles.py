@@ -58,6 +58,25 @@ class Perm(models.TextChoices):
         "approve_corrections",
         _("Approve a correction made by someone else (second person)"),
     )
+    VIEW_PROVIDERS = "view_providers", _("See health care providers, conventions and tariffs")
+    MANAGE_CONVENTIONS = (
+        "manage_conventions",
+        _("Register providers and negotiate conventions and tariffs"),
+    )
+    SUBMIT_CLAIMS = "submit_claims", _("Enter and submit claims and guarantee letter requests")
+    ADJUDICATE_CLAIMS = (
+        "adjudicate_claims",
+        _("Adjudicate claims and prepare provider statements and payment orders"),
+    )
+    REVIEW_CLAIMS = (
+        "review_claims",
+        _("Review flagged claims, disputes and guarantee letters (medical adviser)"),
+    )
+    VIEW_MEDICAL = "view_medical", _("See diagnoses and medical details")
+    APPROVE_SETTLEMENTS = (
+        "approve_settlements",
+        _("Approve a payment order prepared by someone else (second person)"),
+    )
 
 
 # Which scopes each role may be granted on.
@@ -93,6 +112,9 @@ _MANAGER = _READ | {
     Perm.COLLECT_PAYMENTS,
     Perm.BILL_DUES,
     Perm.APPROVE_CORRECTIONS,
+    Perm.VIEW_PROVIDERS,
+    Perm.MANAGE_CONVENTIONS,
+    Perm.APPROVE_SETTLEMENTS,
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -105,6 +127,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.COLLECT_PAYMENTS,
             Perm.BILL_DUES,
             Perm.APPROVE_CORRECTIONS,
+            Perm.APPROVE_SETTLEMENTS,
         }
     )
     | {Perm.MANAGE_ORGANIZATIONS, Perm.MANAGE_PLACES},
@@ -139,10 +162,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.RUN_IMPORTS,
             Perm.CHECK_ELIGIBILITY,
             Perm.VIEW_BENEFITS,
+            Perm.VIEW_PROVIDERS,
+            Perm.SUBMIT_CLAIMS,
+            Perm.ADJUDICATE_CLAIMS,
         }
     ),
+    # Medical details are for medical roles: the claims officer adjudicates without them.
     Role.MEDICAL_ADVISER: frozenset(
-        {Perm.VIEW_ORGANIZATIONS, Perm.CHECK_ELIGIBILITY, Perm.VIEW_BENEFITS}
+        {
+            Perm.VIEW_ORGANIZATIONS,
+            Perm.VIEW_JOBS,
+            Perm.CHECK_ELIGIBILITY,
+            Perm.VIEW_BENEFITS,
+            Perm.VIEW_PROVIDERS,
+            Perm.REVIEW_CLAIMS,
+            Perm.VIEW_MEDICAL,
+        }
     ),
     Role.ACCOUNTANT: frozenset(
         {
@@ -154,11 +189,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_BENEFITS,
             Perm.BILL_DUES,
             Perm.APPROVE_CORRECTIONS,
+            Perm.VIEW_PROVIDERS,
         }
     ),
     # Individuals' data is for the mutual's people; network roles see aggregates (later issues).
-    Role.AUDITOR: _READ | {Perm.VIEW_REGISTER, Perm.VIEW_LEDGER, Perm.VIEW_BENEFITS},
-    Role.PROVIDER_CLERK: frozenset({Perm.CHECK_ELIGIBILITY}),
+    Role.AUDITOR: _READ
+    | {Perm.VIEW_REGISTER, Perm.VIEW_LEDGER, Perm.VIEW_BENEFITS, Perm.VIEW_PROVIDERS},
+    # A clerk works on their own provider's patients and claims only (a provider scope); the
+    # medical details they see are those of the care their provider gave.
+    Role.PROVIDER_CLERK: frozenset(
+        {Perm.CHECK_ELIGIBILITY, Perm.SUBMIT_CLAIMS, Perm.VIEW_PROVIDERS, Perm.VIEW_MEDICAL}
+    ),
 }
 
 # Which roles a holder of each role may grant (always within the holder's own scope).
