@@ -20,11 +20,12 @@ from mutuelle.core.roles import Role
 
 from ..conftest import SENTINEL
 from . import claims as claims_part
+from . import claims_offline as claims_offline_part
 from . import providers as providers_part
 from .base import DENIED, NOT_ALLOWED, OWN_LIST, REDIRECTS, Rule
 
 # Later apps keep their rules, planted objects and snapshots in their own module.
-EXTENSIONS = (providers_part, claims_part)
+EXTENSIONS = (providers_part, claims_part, claims_offline_part)
 
 RULES: dict[str, Rule] = {
     "cashier": Rule(expect=OWN_LIST),

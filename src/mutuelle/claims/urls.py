@@ -1,3 +1,3 @@
-from django.urls import path  # noqa: F401
+from .views import eligibility, offline
 
-urlpatterns: list = []
+urlpatterns = [*eligibility.urlpatterns, *offline.urlpatterns]

@@ -1,0 +1,3 @@
+"""Eligibility at the point of care."""
+
+urlpatterns: list = []

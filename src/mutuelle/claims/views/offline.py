@@ -1,0 +1,3 @@
+"""The offline card verifier (see tests/isolation/claims_offline.py)."""
+
+urlpatterns: list = []
