@@ -1,6 +1,7 @@
 """The tenant-isolation harness's part for the offline card verifier (claims app): its URL
-rules, the other tenant's objects it plants (each carrying the sentinel), and what a cross-tenant write would change.
-test_tenant_isolation merges every such module (see EXTENSIONS there)."""
+rules, the other tenant's objects it plants (each carrying the sentinel), and what a
+cross-tenant write would change. test_tenant_isolation merges every such module (see
+EXTENSIONS there)."""
 
 from .base import Rule  # noqa: F401
 
