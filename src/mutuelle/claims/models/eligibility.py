@@ -1,6 +1,8 @@
 """Every eligibility check is logged: the provider, who asked, what was typed or scanned, what
 was answered. Review triage reads it ("no eligibility check on the day of care")."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,11 +29,15 @@ class CheckResult(models.TextChoices):
 
 
 class EligibilityCheck(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The beneficiary's mutual, when the number was found: its staff see the check too.
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    provider = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # The provider where the care is given; empty when the mutual's own staff check.
+    provider = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
