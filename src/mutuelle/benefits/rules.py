@@ -135,6 +135,10 @@ class Assessment:
     reasons: list[Reason] = field(default_factory=list)
     line: Line | None = None
     covered_quantity: int = 0
+    # The mutual's share before ceilings (rounded), None when the act is refused: the claims
+    # engine splits the member's part into co-payment (share) and excess (ceilings) with it.
+    share: Decimal | None = None
+    deductible: Decimal = ZERO  # the part of the episode's deductible paid with this act
 
     @property
     def refused(self) -> bool:
@@ -228,11 +232,14 @@ def assess(
     who: Beneficiary,
     consumed: Consumed | None = None,
     currency: str = "XOF",
+    chosen: tuple[Line | None, bool] | None = None,
 ) -> Assessment:
     """What the mutual and the member pay for `quantity` units of `act` at `tariff`.
 
     Always: mutual_pays + member_pays == tariff × quantity, both >= 0, and the mutual's
-    share never exceeds a ceiling. Reasons say why, in order."""
+    share never exceeds a ceiling. Reasons say why, in order. `chosen` is what
+    `choose_line(terms, act, who)` answered, when the caller already asked (the claims engine
+    asks first to read what was consumed for that line)."""
     consumed = consumed or Consumed()
     total = tariff * quantity
     if tariff < ZERO or quantity < 0:
@@ -245,7 +252,7 @@ def assess(
         return Assessment(ZERO, total, impossible, None)
     if act.code in terms.exclusions or act.category in terms.exclusions:
         return refuse("benefit.excluded", code=act.code, category=act.category)
-    line, targeted = choose_line(terms, act, who)
+    line, targeted = chosen if chosen is not None else choose_line(terms, act, who)
     if line is None:
         return refuse("benefit.not_for_beneficiary" if targeted else "benefit.not_covered")
     waiting = line.waiting_days if line.waiting_days is not None else terms.waiting_days
@@ -312,10 +319,11 @@ def assess(
             if share > left:
                 reasons.append((code, {"ceiling": ceiling, "left": left}))
     share = quantize(share, currency)
+    before_caps = share
     for limit in limits:
         share = _cap(share, limit)
     share = max(share, ZERO)
-    return Assessment(share, total - share, reasons, line, covered)
+    return Assessment(share, total - share, reasons, line, covered, before_caps, deductible)
 
 
 @dataclass
