@@ -17,7 +17,9 @@ def places(country="SN"):
     """country > region > district (the catchment area) > village; another district."""
     root = create_place(country=country, code=f"{country}", name=f"Pays {country}")
     region = create_place(country=country, code=f"{country}-TH", name="Thiès", parent=root)
-    area = create_place(country=country, code=f"{country}-TH-1", name="Aire", parent=region)
+    area = create_place(
+        country=country, code=f"{country}-THIÈS-1", name="Aire de santé de Thiès", parent=region
+    )
     village = create_place(country=country, code=f"{country}-TH-1-V", name="Village", parent=area)
     elsewhere = create_place(
         country=country, code=f"{country}-TH-2", name="Ailleurs", parent=region

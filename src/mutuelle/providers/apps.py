@@ -6,3 +6,6 @@ class ProvidersConfig(AppConfig):
     name = "mutuelle.providers"
     label = "providers"
     verbose_name = _("Health care providers")
+
+    def ready(self) -> None:
+        from . import imports  # noqa: F401
