@@ -115,6 +115,7 @@ _MANAGER = _READ | {
     Perm.VIEW_PROVIDERS,
     Perm.MANAGE_CONVENTIONS,
     Perm.APPROVE_SETTLEMENTS,
+    Perm.CHECK_ELIGIBILITY,
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -128,6 +129,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.BILL_DUES,
             Perm.APPROVE_CORRECTIONS,
             Perm.APPROVE_SETTLEMENTS,
+            Perm.CHECK_ELIGIBILITY,
         }
     )
     | {Perm.MANAGE_ORGANIZATIONS, Perm.MANAGE_PLACES},
