@@ -9,41 +9,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_importrow_warnings'),
-        ('members', '0004_key_tables_without_constraints'),
+        ("core", "0002_importrow_warnings"),
+        ("members", "0004_key_tables_without_constraints"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EligibilityCheck',
+            name="EligibilityCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('checked_at', models.DateTimeField(auto_now_add=True)),
-                ('care_date', models.DateField(verbose_name='date of care')),
-                ('method', models.CharField(choices=[('typed', 'Number typed or scanned with a USB reader'), ('camera', 'Card scanned with the camera'), ('photo', 'Photo of the card'), ('api', 'Through the API')], max_length=8)),
-                ('query', models.CharField(blank=True, max_length=200)),
-                ('result', models.CharField(choices=[('covered', 'Covered'), ('not_covered', 'Not covered'), ('not_found', 'Unknown number'), ('forged', 'Forged card'), ('revoked', 'Revoked card'), ('expired', 'Expired card'), ('not_served', "No convention with this member's mutual")], max_length=12)),
-                ('reason', models.CharField(blank=True, max_length=48)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('checked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('membership', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.membership')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.person')),
-                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("checked_at", models.DateTimeField(auto_now_add=True)),
+                ("care_date", models.DateField(verbose_name="date of care")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("typed", "Number typed or scanned with a USB reader"),
+                            ("camera", "Card scanned with the camera"),
+                            ("photo", "Photo of the card"),
+                            ("api", "Through the API"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("query", models.CharField(blank=True, max_length=200)),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("covered", "Covered"),
+                            ("not_covered", "Not covered"),
+                            ("not_found", "Unknown number"),
+                            ("forged", "Forged card"),
+                            ("revoked", "Revoked card"),
+                            ("expired", "Expired card"),
+                            ("not_served", "No convention with this member's mutual"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=48)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.person",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'eligibility check',
-                'verbose_name_plural': 'eligibility checks',
-                'indexes': [models.Index(fields=['person', 'care_date'], name='claims_elig_person__c6ef52_idx'), models.Index(fields=['provider', 'checked_at'], name='claims_elig_provide_ecee43_idx'), models.Index(fields=['organization', 'checked_at'], name='claims_elig_organiz_c58350_idx')],
+                "verbose_name": "eligibility check",
+                "verbose_name_plural": "eligibility checks",
+                "indexes": [
+                    models.Index(
+                        fields=["person", "care_date"], name="claims_elig_person__c6ef52_idx"
+                    ),
+                    models.Index(
+                        fields=["provider", "checked_at"], name="claims_elig_provide_ecee43_idx"
+                    ),
+                    models.Index(
+                        fields=["organization", "checked_at"], name="claims_elig_organiz_c58350_idx"
+                    ),
+                ],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
     ]
