@@ -439,3 +439,22 @@ def test_a_child_line_covers_young_children():
     d = run(claim(line("VACC")), context(person=CHILD))
     assert d.status == APPROVED
     assert d.covered == D(500)
+
+
+def test_a_line_the_deductible_takes_whole_is_approved_and_consumes_it():
+    terms = replace(TERMS, deductible=D(1500))
+    ctx = context(versions=(VersionTerms("v1", "pkg", terms),))
+    usage = Usage()
+    one = run(claim(key=1, episode="E1"), ctx, usage)
+    (x,) = one.lines
+    assert (x.covered, x.copayment, x.decision, x.deductible) == (0, D(1000), APPROVED, D(1000))
+    assert usage.deductibles[("pkg", "E1")] == D(1000)
+    two = run(claim(line("LAB"), key=2, episode="E1"), ctx, usage)
+    assert two.covered == D(1050)  # 70 % of (2000 − the 500 left of the deductible)
+
+
+def test_the_same_price_written_two_ways_is_a_duplicate_claim():
+    usage = Usage()
+    run(claim(line(price=D("1000.00")), key=1), context(), usage)
+    d = run(claim(line(price=D(1000)), key=2), context(), usage)
+    assert d.reasons == [("claim.duplicate_claim", {})]

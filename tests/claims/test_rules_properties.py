@@ -160,7 +160,12 @@ def test_no_ceiling_quantity_or_letter_is_ever_exceeded(batch, conv):
             line_key = next(t[1]["line"] for t in x.trail if t[0] == "package")
             if per_act[line_key] is not None:
                 assert x.covered <= per_act[line_key] * x.covered_quantity
-            if c.letter is not None and c.letter.valid_from <= x.on <= c.letter.valid_to:
+            letter = c.letter
+            if (
+                letter
+                and letter.status == "approved"
+                and letter.valid_from <= x.on <= letter.valid_to
+            ):
                 letter_paid[c.letter.number] += x.covered
                 letter_max.setdefault(c.letter.number, set()).add(c.letter.max_amount)
             if x.target == "category:laboratory":
