@@ -160,7 +160,11 @@ class TariffLineForm(forms.Form):
         code = self.cleaned_data["place"].strip()
         if not code:
             return None
-        place = Place.unscoped.filter(country=self.country, code__iexact=code).first()
+        place = (
+            Place.unscoped.filter(country=self.country, code__in={code, code.upper()})
+            .order_by("code")
+            .first()
+        )
         if place is None:
             raise forms.ValidationError(
                 _("No place with code %(code)s in this country."), params={"code": code}

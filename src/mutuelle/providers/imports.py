@@ -89,10 +89,11 @@ class TariffImporter(Importer):
         offered = convention.packages.all() if convention.packages.exists() else None
         package_qs = offered if offered is not None else packages_for(party)
         packages = dict(package_qs.filter(code__in=wanted["package"]).values_list("code", "pk"))
+        typed = {r.raw.get("place", "").strip() for r in rows} - {""}
         places = dict(
-            Place.unscoped.filter(country=party.country, code__in=wanted["place"]).values_list(
-                "code", "pk"
-            )
+            Place.unscoped.filter(
+                country=party.country, code__in=typed | wanted["place"]
+            ).values_list("code", "pk")
         )
         places_exact = {code.upper(): pk for code, pk in places.items()}
         first_line = first_lines(job, [r.key for r in rows])
