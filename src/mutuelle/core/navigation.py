@@ -30,6 +30,7 @@ MENU = [
     Entry("correction_list", _("Corrections to approve"), Perm.APPROVE_CORRECTIONS),
     Entry("ledger_list", _("Accounts"), Perm.VIEW_LEDGER),
     Entry("package_list", _("Benefit packages"), Perm.VIEW_BENEFITS),
+    Entry("provider_list", _("Health care providers"), Perm.VIEW_PROVIDERS),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
     Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
     Entry("user_list", _("Users and roles"), Perm.VIEW_USERS),
@@ -57,6 +58,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("organization_list", _("Follow the union's mutuals")),
         ("user_list", _("Manage the staff of the union and its mutuals")),
         ("package_list", _("Define the union's benefit packages and acts catalogue")),
+        ("convention_list", _("Negotiate the union's conventions and tariffs with providers")),
     ],
     Role.MUTUAL_MANAGER: [
         ("household_list", _("The member register")),
@@ -64,6 +66,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("card_design_list", _("Design the membership cards")),
         ("package_list", _("Benefit packages: versions, coverage lines, preview")),
         ("rule_list", _("Contribution rules and billing")),
+        ("convention_list", _("Conventions and tariffs with health care providers")),
         ("user_list", _("Manage your mutual's staff and their roles")),
         ("import_index", _("Import data from spreadsheets")),
     ],
