@@ -86,7 +86,7 @@ approved counts as missing, one outside its validity as expired.
 """
 
 import gc
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -301,7 +301,6 @@ class Usage:
 
     def consume(
         self,
-        *,
         package: Key,
         person: Key,
         household: Key,
@@ -459,13 +458,6 @@ def adjudicate_one(claim: ClaimIn, context: Context, usage: Usage) -> ClaimDecis
     return _Engine(usage).decide(claim, context)
 
 
-def _sum(values: Sequence[Decimal]) -> Decimal:
-    total = ZERO
-    for v in values:
-        total += v
-    return total
-
-
 class _Engine:
     """Holds the per-batch caches (the choice of a package line per act and audience)."""
 
@@ -537,26 +529,29 @@ class _Engine:
         else:
             lines = self._decide_lines(claim, ctx, care_from, care_to)
 
-        statuses = {x.decision for x in lines}
-        if not lines or statuses == {REJECTED}:
+        asked = adjusted = covered = copayment = excess = rejected = ZERO
+        approved = rejections = 0
+        for x in lines:
+            asked += x.asked
+            adjusted += x.tariff_adjusted
+            covered += x.covered
+            copayment += x.copayment
+            excess += x.excess
+            rejected += x.rejected
+            if x.decision == APPROVED:
+                approved += 1
+            elif x.decision == REJECTED:
+                rejections += 1
+        if rejections == len(lines):  # no line at all, too
             status = REJECTED
-        elif statuses == {APPROVED}:
+        elif approved == len(lines):
             status = APPROVED
         else:
             status = PARTIAL
         if status != REJECTED:
             usage.claims.update(fingerprints)
         return ClaimDecision(
-            claim.key,
-            status,
-            reasons,
-            lines,
-            _sum([x.asked for x in lines]),
-            _sum([x.tariff_adjusted for x in lines]),
-            _sum([x.covered for x in lines]),
-            _sum([x.copayment for x in lines]),
-            _sum([x.excess for x in lines]),
-            _sum([x.rejected for x in lines]),
+            claim.key, status, reasons, lines, asked, adjusted, covered, copayment, excess, rejected
         )
 
     @staticmethod
@@ -601,6 +596,7 @@ class _Engine:
         who_by_day: dict[date, Beneficiary] = {}
         out: list[LineDecision] = []
         refuse = self._refused_line
+        consume = usage.consume
 
         for line in claim.lines:
             qty = line.quantity
@@ -763,19 +759,10 @@ class _Engine:
             target = line_target(chosen)
             if verdict != REJECTED:
                 usage.lines.add(fingerprint)
-                usage.consume(
-                    package=vt.package,
-                    person=claim.person,
-                    household=claim.household,
-                    on=on,
-                    act_code=code,
-                    target=target,
-                    units=covered_qty,
-                    paid=covered,
-                    episode=episode,
-                    deductible=assessment.deductible,
-                    letter=number if letter_valid else "",
-                )
+                consume(
+                    vt.package, claim.person, claim.household, on, code, target, covered_qty,
+                    covered, episode, assessment.deductible, number if letter_valid else "",
+                )  # fmt: skip
             out.append(
                 LineDecision(
                     line.key, verdict, asked, adjusted, covered, copayment, excess, rejected,
