@@ -195,6 +195,9 @@ def load() -> bool:
     from mutuelle.benefits import demo as benefits_demo
 
     benefits_demo.load(orgs, timezone.localdate())
+    from mutuelle.providers import demo as providers_demo
+
+    providers_demo.load(orgs, timezone.localdate())
     for role, username, full_name, where, scope in LOGINS:
         in_tree = scope in (Scope.ORGANIZATION, Scope.PROVIDER)
         target = orgs.get(where or "") if in_tree else None
