@@ -273,7 +273,9 @@ class Context:
     convention: ConventionFacts | None = None  # None: no convention with this provider
     tariff: Mapping[str, Decimal | None] = field(default_factory=dict)
     acts: Mapping[str, ActFacts] = field(default_factory=dict)
-    versions: tuple[VersionTerms, ...] = ()  # compulsory first
+    # The versions that cover the beneficiary at the date of care (`coverage.versions`: their
+    # waiting periods are over), compulsory first.
+    versions: tuple[VersionTerms, ...] = ()
     currency: str = "XOF"
 
 
