@@ -17,7 +17,9 @@
   "use strict";
 
   var SCAN_EVERY_MS = 150; // a frame every 150 ms is plenty and spares old phones' batteries
-  var MAX_WIDTH = 800; // frames are scaled down to this width before decoding
+  // Frames wider than this are scaled down before decoding. Not less: jsQR misses a card that
+  // fills half of a 1280-pixel frame once the frame is scaled to 800 (tests/cards/test_reading).
+  var MAX_WIDTH = 1280;
 
   function defaultJsqrSrc() {
     var script = document.currentScript;
