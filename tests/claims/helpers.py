@@ -2,6 +2,7 @@
 convention between mutual A and provider A (the clerk's provider)."""
 
 from datetime import date
+from decimal import Decimal
 
 from mutuelle.members.actions import move_statuses
 from mutuelle.members.models import Membership
@@ -33,4 +34,27 @@ def covered_world(world):
     package, version = adopted_package(world)
     home = active_household(world)
     convention(world)
+    return home, version
+
+
+TARIFFS = {"CONS-MG": 2000, "CONS-INF": 1000, "HOSP-J": 5000, "ACC-NORM": 15000, "NFS": 3000}
+
+
+def tariff_schedule(world, convention_row, prices=None, start=date(2026, 1, 1)):
+    """An adopted tariff schedule for the convention: the acts of TARIFFS at their prices."""
+    from mutuelle.benefits.models import Act
+
+    schedule = providers.new_schedule(None, convention_row)
+    acts = {a.code: a for a in Act.unscoped.filter(code__in=list(prices or TARIFFS))}
+    for code, price in (prices or TARIFFS).items():
+        providers.add_line(None, schedule, acts[code], Decimal(price))
+    return providers.adopt_schedule(None, schedule, start)
+
+
+def claims_world(world):
+    """covered_world plus the convention's adopted tariffs."""
+    package, version = adopted_package(world)
+    home = active_household(world)
+    row = convention(world)
+    tariff_schedule(world, row)
     return home, version

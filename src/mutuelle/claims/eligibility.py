@@ -17,7 +17,7 @@ from mutuelle.benefits import entitlements
 from mutuelle.benefits import rules as benefit_rules
 from mutuelle.benefits.models import Act, PackageVersion
 from mutuelle.benefits.queries import terms_of
-from mutuelle.cards import keys
+from mutuelle.cards import keys, reading
 from mutuelle.cards import rules as card_rules
 from mutuelle.cards.models import Card, CardStatus
 from mutuelle.contributions.coverage import Coverage
@@ -68,10 +68,11 @@ class Answer:
 
 def providers_of(user) -> list[Organization]:
     """The providers the user checks eligibility for (their provider-scope grants)."""
-    ids = [
+    ids: list[int] = [
         g.org_id
         for g in grants_of(user)
         if g.scope == Scope.PROVIDER
+        and g.org_id is not None
         and Perm.CHECK_ELIGIBILITY in PERMISSIONS.get(g.role, frozenset())
     ]
     return list(Organization.unscoped.filter(pk__in=ids).order_by("name"))
@@ -83,26 +84,21 @@ def _age(birth: date | None, birth_year: int | None, on: date) -> int | None:
     return on.year - birth_year if birth_year else None
 
 
-def _normalized_number(text: str) -> str:
-    return "".join(text.split()).upper()
-
-
-def _read_card(text: str, care_date: date) -> tuple[Answer | None, str, Card | None, str]:
-    """(an answer that ends the check, the number, the card, a flag) from a scanned payload."""
-    parsed = card_rules.parse(text)
-    if parsed is None:
-        return Answer(CheckResult.FORGED, card_rules.MALFORMED), "", None, ""
-    claims = parsed[0]
-    verification = card_rules.verify(text, keys.public_keys([claims.key_id]))
+def _read_card(found: reading.Identified, care_date: date):
+    """(an answer that ends the check, the card, a flag) for a scanned payload."""
+    claims = found.claims
+    if claims is None:
+        return Answer(CheckResult.FORGED, card_rules.MALFORMED), None, ""
+    verification = card_rules.verify(found.payload, keys.public_keys([claims.key_id]))
     if FORGERY & set(verification.reasons):
-        return Answer(CheckResult.FORGED, verification.reasons[0]), "", None, ""
+        return Answer(CheckResult.FORGED, verification.reasons[0]), None, ""
     card = Card.unscoped.filter(serial=claims.serial).first()
     flag = ""
     if card is not None and card.status == CardStatus.REVOKED:
         flag = card_rules.CARD_REVOKED
     elif claims.expires_on < care_date:
         flag = card_rules.CARD_EXPIRED
-    return None, claims.number, card, flag
+    return None, card, flag
 
 
 def _reachable(user, membership: Membership, provider: Organization | None, on: date) -> str:
@@ -169,16 +165,15 @@ def _entitlements(answer: Answer, care_date: date, care_level: str) -> list[Vers
 
 def look_up(user, text: str, care_date: date, provider: Organization | None = None) -> Answer:
     """Answer a check of `text` (a typed number or a card's QR payload) on `care_date`."""
-    text = text.strip()
+    found = reading.identify(text)
+    if found.kind == reading.EMPTY:
+        return Answer(CheckResult.NOT_FOUND, "eligibility.empty")
     card, flag = None, ""
-    if text.upper().startswith(card_rules.PREFIX + card_rules.SEP):
-        ended, number, card, flag = _read_card(text, care_date)
+    if found.kind == reading.PAYLOAD:
+        ended, card, flag = _read_card(found, care_date)
         if ended is not None:
             return ended
-    else:
-        number = _normalized_number(text)
-    if not number:
-        return Answer(CheckResult.NOT_FOUND, "eligibility.empty")
+    number = found.number
     membership = (
         Membership.unscoped.select_related("person__household__place", "organization")
         .filter(number=number)

@@ -1,0 +1,295 @@
+"""From the database to the engine's plain values, set-based: for a batch of claims, a few
+queries load the conventions, tariffs, acts, beneficiaries' coverage and package terms, and
+what the households already consumed (`Usage`). Nothing here decides anything.
+
+    load_batch(claims) -> Batch(inputs, contexts, usage)
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q
+from django.utils import timezone
+
+from mutuelle.benefits.models import Act, PackageKind, PackageVersion
+from mutuelle.benefits.queries import terms_of
+from mutuelle.benefits.rules import ActFacts
+from mutuelle.contributions.coverage_reads import coverage_of
+from mutuelle.contributions.models import OpeningConsumption
+from mutuelle.members.models import Membership
+from mutuelle.providers import queries as providers
+from mutuelle.providers import rules as provider_rules
+from mutuelle.providers.models import ProviderProfile
+
+from . import rules
+from .models import CONSUMING, Claim, ClaimLine
+
+
+@dataclass
+class Batch:
+    inputs: list[rules.ClaimIn]
+    contexts: dict[int, rules.Context]
+    usage: rules.Usage
+
+
+def claim_input(claim: Claim, lines: list[ClaimLine]) -> rules.ClaimIn:
+    letter = None
+    x = claim.letter if claim.letter_id is not None else None
+    if x is not None:
+        letter = rules.LetterFacts(
+            number=x.number,
+            valid_from=x.valid_from or date.min,
+            valid_to=x.valid_to or date.min,
+            max_amount=x.max_amount or rules.ZERO,
+            status=x.status,
+        )
+    submitted = claim.submitted_at or timezone.now()
+    return rules.ClaimIn(
+        key=claim.pk,
+        household=claim.household_id,
+        person=claim.person_id,
+        provider=claim.provider_id,
+        care_from=claim.care_from,
+        care_to=claim.care_to,
+        submitted_on=timezone.localdate(submitted),
+        sequence=claim.pk,
+        kind=claim.kind,
+        visit_type=claim.visit_type,
+        has_diagnosis=bool(claim.diagnoses.strip()),
+        referral=claim.referral_id is not None,
+        letter=letter,
+        external_key=claim.external_reference,
+        episode=claim.episode_id,
+        lines=tuple(
+            rules.LineIn(
+                key=x.pk, act_code=x.act_code, quantity=x.quantity, unit_price=x.unit_price, on=x.on
+            )
+            for x in lines
+        ),
+    )
+
+
+class _Versions:
+    """Package versions and their terms, read once per batch."""
+
+    def __init__(self):
+        self.terms: dict[int, rules.VersionTerms] = {}
+        self.compulsory: dict[int, bool] = {}
+        self.codes: dict[int, str] = {}
+
+    def load(self, ids) -> None:
+        missing = set(ids) - set(self.terms)
+        if not missing:
+            return
+        for v in PackageVersion.unscoped.filter(pk__in=missing).select_related("package"):
+            self.terms[v.pk] = rules.VersionTerms(
+                version=v.pk, package=v.package_id, terms=terms_of(v)
+            )
+            self.compulsory[v.pk] = v.package.kind == PackageKind.COMPULSORY
+            self.codes[v.pk] = v.package.code
+
+    def ordered(self, ids) -> tuple[rules.VersionTerms, ...]:
+        return tuple(self.terms[i] for i in sorted(ids, key=lambda i: (not self.compulsory[i], i)))
+
+
+def _conventions(
+    claims: list[Claim],
+) -> dict[tuple, tuple[rules.ConventionFacts | None, provider_rules.TariffTable]]:
+    """(provider, mutual, day) -> (ConventionFacts or None, TariffTable)."""
+    found: dict[tuple, tuple[rules.ConventionFacts | None, provider_rules.TariffTable]] = {}
+    levels = {
+        p.organization_id: p.care_level
+        for p in ProviderProfile.unscoped.filter(
+            organization_id__in={c.provider_id for c in claims}
+        )
+    }
+    for c in claims:
+        key = (c.provider_id, c.organization_id, c.care_from)
+        if key in found:
+            continue
+        conventions = providers.conventions_in_force(c.provider_id, c.organization, c.care_from)
+        if not conventions:
+            found[key] = (None, provider_rules.EMPTY_TABLE)
+            continue
+        convention = conventions[0]
+        schedule = providers.schedule_in_force(convention, c.care_from)
+        table = providers.tariff_table(schedule) if schedule else provider_rules.EMPTY_TABLE
+        facts = rules.ConventionFacts(
+            in_force=True,
+            care_level=levels.get(c.provider_id, ""),
+            submission_days=convention.submission_days,
+            diagnosis_required=convention.diagnosis_required,
+        )
+        found[key] = (facts, table)
+    return found
+
+
+def _acts(claims: list[Claim], codes: set[str]) -> dict[int, dict[str, ActFacts]]:
+    """mutual id -> {code: ActFacts} over the mutual's catalogue and its ancestors'."""
+    by_mutual: dict[int, dict[str, ActFacts]] = {}
+    orgs = {c.organization_id: c.organization for c in claims}
+    lineage = {m: [*o.ancestor_ids(), m] for m, o in orgs.items()}
+    owners = {o for ids in lineage.values() for o in ids}
+    acts = list(Act.unscoped.filter(organization_id__in=owners, code__in=codes))
+    for mutual, ids in lineage.items():
+        # A mutual's own act beats its union's (deeper in the lineage wins).
+        rank = {o: i for i, o in enumerate(ids)}
+        chosen: dict[str, Act] = {}
+        for act in acts:
+            if act.organization_id in rank and (
+                act.code not in chosen
+                or rank[act.organization_id] > rank[chosen[act.code].organization_id]
+            ):
+                chosen[act.code] = act
+        by_mutual[mutual] = {code: a.facts() for code, a in chosen.items()}
+    return by_mutual
+
+
+def load_usage(household_ids, person_ids, exclude_claims, versions: _Versions) -> rules.Usage:
+    """What the households already consumed: the lines of their decided claims (adjudicated
+    and not rejected, whatever their date), the fingerprints of their claims for duplicates,
+    and the consumption imported when the mutual went live."""
+    usage = rules.Usage()
+    consuming = Q(claim__status__in=CONSUMING) & ~Q(claim_id__in=list(exclude_claims))
+    rows = ClaimLine.unscoped.filter(
+        consuming, claim__household_id__in=list(household_ids)
+    ).values_list(
+        "claim__person_id",
+        "claim__household_id",
+        "claim__provider_id",
+        "claim__care_from",
+        "claim__episode_id",
+        "claim__letter__number",
+        "on",
+        "act_code",
+        "package_id_used",
+        "target",
+        "covered_quantity",
+        "covered",
+        "deductible",
+    )
+    for (
+        person,
+        household,
+        provider,
+        care_from,
+        episode,
+        letter,
+        on,
+        code,
+        package,
+        target,
+        units,
+        paid,
+        deductible,
+    ) in rows:
+        day = on or care_from
+        usage.lines.add(rules.line_fingerprint(person, code, day, provider))
+        if package is None:
+            continue
+        usage.consume(
+            package=package,
+            person=person,
+            household=household,
+            on=day,
+            act_code=code,
+            target=target,
+            units=units,
+            paid=paid,
+            episode=episode,
+            deductible=deductible,
+            letter=letter or "",
+        )
+    decided = (
+        Claim.unscoped.filter(status__in=CONSUMING, person_id__in=list(person_ids))
+        .exclude(pk__in=list(exclude_claims))
+        .prefetch_related("lines")
+    )
+    for claim in decided:
+        for fingerprint in rules.claim_fingerprints(claim_input(claim, list(claim.lines.all()))):
+            usage.claims.add(fingerprint)
+    return usage
+
+
+def _opening(usage: rules.Usage, claims, coverage_versions, versions: _Versions) -> None:
+    """Add what households had consumed before going live to each compulsory package they
+    hold (the imported figure is per household and year, not per package)."""
+    households = {c.household_id for c in claims if c.household_id}
+    rows = OpeningConsumption.unscoped.filter(household_id__in=households).values_list(
+        "household_id", "year", "amount"
+    )
+    opening = {(h, y): a for h, y, a in rows}
+    if not opening:
+        return
+    seen = set()
+    for c in claims:
+        for version_id in coverage_versions.get(c.pk, ()):
+            if not versions.compulsory.get(version_id):
+                continue
+            package = versions.terms[version_id].package
+            key = (package, c.household_id, c.care_from.year)
+            amount = opening.get((c.household_id, c.care_from.year))
+            if amount and key not in seen:
+                seen.add(key)
+                usage.household_year[key] = usage.household_year.get(key, rules.ZERO) + amount
+
+
+def load_batch(claims: list[Claim]) -> Batch:
+    """Engine inputs for claims loaded with their lines (`prefetch_related("lines")`) and
+    `select_related("organization", "person", "household__place", "membership", "letter")`."""
+    lines = {c.pk: list(c.lines.all()) for c in claims}
+    inputs = [claim_input(c, lines[c.pk]) for c in claims]
+    conventions = _conventions(claims)
+    codes = {x.act_code for ls in lines.values() for x in ls}
+    acts = _acts(claims, codes)
+    memberships = {c.membership_id: c.membership for c in claims}
+    # Coverage at each claim's first date of care: one read per distinct date.
+    by_day: dict[date, list[Membership]] = defaultdict(list)
+    for c in claims:
+        by_day[c.care_from].append(memberships[c.membership_id])
+    coverage = {day: coverage_of(ms, day) for day, ms in by_day.items()}
+    versions = _Versions()
+    versions.load(
+        {v for results in coverage.values() for r in results.values() for v in r.versions}
+    )
+    coverage_versions = {c.pk: coverage[c.care_from][c.membership_id].versions for c in claims}
+    today = timezone.localdate()
+    contexts = {}
+    currency = {c.organization_id: c.organization.currency for c in claims}
+    for c, claim_in in zip(claims, inputs, strict=True):
+        result = coverage[c.care_from][c.membership_id]
+        person = c.person
+        facts, table = conventions[(c.provider_id, c.organization_id, c.care_from)]
+        ordered = versions.ordered(result.versions)
+        package_code = versions.codes[ordered[0].version] if ordered else None
+        places = provider_rules.place_chain(
+            c.household.place.path if c.household and c.household.place else None
+        )
+        tariff = {x.act_code: table.price(x.act_code, package_code, places) for x in claim_in.lines}
+        # Only a year known: its first day (never calls care "before birth" by mistake).
+        birth = person.birth_date or (date(person.birth_year, 1, 1) if person.birth_year else None)
+        contexts[c.pk] = rules.Context(
+            person=rules.PersonFacts(
+                coverage=result,
+                sex=person.sex,
+                birth_date=birth,
+                death_date=person.date_of_death,
+                relationship=person.relationship,
+                waiting_anchor=memberships[c.membership_id].waiting_from,
+            ),
+            today=today,
+            convention=facts,
+            tariff=tariff,
+            acts=acts.get(c.organization_id, {}),
+            versions=ordered,
+            currency=currency[c.organization_id],
+        )
+    usage = load_usage(
+        {c.household_id for c in claims if c.household_id},
+        {c.person_id for c in claims},
+        {c.pk for c in claims},
+        versions,
+    )
+    _opening(usage, claims, coverage_versions, versions)
+    return Batch(inputs, contexts, usage)
