@@ -90,6 +90,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from hashlib import blake2b
 from typing import Any
 
 from mutuelle.benefits import rules as benefits
@@ -171,7 +172,8 @@ TRAIL_STEPS: dict[str, tuple[str, ...]] = {
     "covered": ("amount",),
 }
 
-# benefits.rules codes -> claims codes (the refusals and limits); the others go to the trail.
+# benefits.rules codes -> claims codes (the refusals and limits); the rate, fixed amount and
+# deductible are in the trail.
 _FROM_BENEFIT = {
     "benefit.act_sex": "claim.act_sex",
     "benefit.act_age": "claim.act_age",
@@ -189,7 +191,6 @@ _FROM_BENEFIT = {
     "benefit.person_ceiling": "claim.person_ceiling",
     "benefit.household_ceiling": "claim.household_ceiling",
 }
-_TO_TRAIL = {"benefit.rate": "rate", "benefit.fixed_amount": "fixed_amount"}
 
 
 # --- Inputs ----------------------------------------------------------------------------------
@@ -345,23 +346,29 @@ def line_fingerprint(person: Key, act_code: str, on: date, provider: Key) -> tup
 
 def claim_fingerprints(claim: ClaimIn) -> tuple[tuple, ...]:
     """The keys under which a claim is a duplicate: the provider's invoice number when given,
-    and its content (beneficiary, provider, dates, lines)."""
-    content = (
-        "content",
-        claim.person,
-        claim.provider,
-        claim.care_from.toordinal(),
-        (claim.care_to or claim.care_from).toordinal(),
-        tuple(
+    and its content (beneficiary, provider, dates, lines; prices compared by value), kept as a
+    short digest so that a year of claims fits in memory."""
+    content = repr(
+        (
+            claim.person,
+            claim.provider,
+            claim.care_from.toordinal(),
+            (claim.care_to or claim.care_from).toordinal(),
             sorted(
-                (x.act_code, x.quantity, x.unit_price, (x.on or claim.care_from).toordinal())
+                (
+                    x.act_code,
+                    x.quantity,
+                    str(x.unit_price.normalize()),
+                    (x.on or claim.care_from).toordinal(),
+                )
                 for x in claim.lines
-            )
-        ),
+            ),
+        )
     )
+    digest = ("content", blake2b(content.encode(), digest_size=16).digest())
     if claim.external_key:
-        return (("external", claim.provider, claim.external_key), content)
-    return (content,)
+        return (("external", claim.provider, claim.external_key), digest)
+    return (digest,)
 
 
 # --- Outputs ---------------------------------------------------------------------------------
@@ -378,18 +385,56 @@ class LineDecision:
     excess: Decimal
     rejected: Decimal
     reasons: list[Reason]
-    trail: list[Reason]
+    # What was asked and the tariff found (None: the line stopped before the tariff).
+    quantity: int = 0
+    unit_price: Decimal = ZERO
+    tariff: Decimal | None = None
     # What the caller stores to reload `Usage` later (None/0 when nothing was consumed).
     on: date | None = None
     version: Key | None = None
     package: Key | None = None
+    line: Key | None = None  # the coverage line's key
     target: str = ""
     covered_quantity: int = 0
     deductible: Decimal = ZERO
+    rate: Decimal | None = None
+    fixed_amount: Decimal | None = None
+    letter: str = ""  # the guarantee letter that capped the line
+    letter_left: Decimal = ZERO  # what was left of it before this line
 
     @property
     def price_reduction(self) -> Decimal:
         return self.asked - self.tariff_adjusted
+
+    @property
+    def trail(self) -> list[Reason]:
+        """The rules applied, in order (`TRAIL_STEPS`), built when asked for (a batch of
+        millions of lines keeps only the figures)."""
+        if self.quantity <= 0 or self.unit_price < ZERO:
+            return []
+        steps: list[Reason] = [
+            (
+                "asked",
+                {"quantity": self.quantity, "unit_price": self.unit_price, "amount": self.asked},
+            )
+        ]
+        if self.tariff is not None:
+            steps.append(("tariff", {"tariff": self.tariff, "amount": self.tariff_adjusted}))
+        if self.version is None:
+            return steps
+        steps.append(
+            ("package", {"package": self.package, "version": self.version, "line": self.line})
+        )
+        if self.rate is not None:
+            steps.append(("rate", {"rate": self.rate}))
+        else:
+            steps.append(("fixed_amount", {"amount": self.fixed_amount}))
+        if self.deductible:
+            steps.append(("deductible", {"amount": self.deductible}))
+        if self.letter:
+            steps.append(("letter", {"number": self.letter, "left": self.letter_left}))
+        steps.append(("covered", {"amount": self.covered}))
+        return steps
 
 
 @dataclass(slots=True)
@@ -559,16 +604,18 @@ class _Engine:
     @staticmethod
     def _refused_line(line: LineIn, reasons: list[Reason], tariff: Decimal | None = None):
         """A line rejected whole: `reasons` say why. Bad input has every amount zero."""
-        if line.quantity <= 0 or line.unit_price < ZERO:
-            return LineDecision(line.key, REJECTED, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, reasons, [])
-        asked = line.unit_price * line.quantity
-        adjusted = asked if tariff is None or tariff >= line.unit_price else tariff * line.quantity
-        trail: list[Reason] = [
-            ("asked", {"quantity": line.quantity, "unit_price": line.unit_price, "amount": asked})
-        ]
+        qty = line.quantity
+        price = line.unit_price
+        if qty <= 0 or price < ZERO:
+            return LineDecision(
+                line.key, REJECTED, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, reasons, qty, price
+            )
+        asked = price * qty
+        adjusted = asked if tariff is None or tariff >= price else tariff * qty
         return LineDecision(
-            line.key, REJECTED, asked, adjusted, ZERO, ZERO, ZERO, adjusted, reasons, trail
-        )
+            line.key, REJECTED, asked, adjusted, ZERO, ZERO, ZERO, adjusted, reasons, qty, price,
+            tariff,
+        )  # fmt: skip
 
     # -- line level --
 
@@ -649,9 +696,6 @@ class _Engine:
                 continue
 
             asked = price * qty
-            trail: list[Reason] = [
-                ("asked", {"quantity": qty, "unit_price": price, "amount": asked})
-            ]
             reasons: list[Reason] = []
             if price > tariff:
                 unit = tariff
@@ -660,7 +704,6 @@ class _Engine:
             else:
                 unit = price
                 adjusted = asked
-            trail.append(("tariff", {"tariff": tariff, "amount": adjusted}))
 
             letter_valid = letter_ok and letter_from <= on <= letter_to
             who = who_by_day.get(on)
@@ -688,10 +731,7 @@ class _Engine:
 
             for bcode, bparams in benefit_reasons:
                 ccode = _FROM_BENEFIT.get(bcode)
-                if ccode is None:
-                    step = _TO_TRAIL.get(bcode)
-                    if step is not None:
-                        trail.append((step, bparams))
+                if ccode is None:  # the rate or fixed amount: in the trail
                     continue
                 if ccode == "claim.authorization_missing":
                     if letter_ok:
@@ -715,16 +755,13 @@ class _Engine:
                 out.append(
                     LineDecision(
                         line.key, REJECTED, asked, adjusted, ZERO, ZERO, ZERO, adjusted, reasons,
-                        trail, on,
+                        qty, price, tariff, on,
                     )
                 )  # fmt: skip
                 continue
 
             chosen = assessment.line
             assert chosen is not None
-            trail.insert(
-                2, ("package", {"package": vt.package, "version": vt.version, "line": chosen.key})
-            )
             covered_qty = assessment.covered_quantity
             base = unit * covered_qty
             share = assessment.share
@@ -733,13 +770,11 @@ class _Engine:
             covered = assessment.mutual_pays
             if covered > share:
                 covered = share
-            if assessment.deductible:
-                trail.append(("deductible", {"amount": assessment.deductible}))
+            left = ZERO
             if letter_valid:
                 left = letter_max - usage.letters.get(number, ZERO)
                 if left < ZERO:
                     left = ZERO
-                trail.append(("letter", {"number": number, "left": left}))
                 if covered > left:
                     reasons.append(
                         (
@@ -751,7 +786,6 @@ class _Engine:
             copayment = base - share
             excess = share - covered
             rejected = adjusted - base
-            trail.append(("covered", {"amount": covered}))
             if covered == ZERO and (excess or rejected):
                 verdict = REJECTED  # nothing paid: a ceiling, a letter or a quantity took it all
             elif excess or rejected or adjusted != asked:
@@ -768,8 +802,9 @@ class _Engine:
             out.append(
                 LineDecision(
                     line.key, verdict, asked, adjusted, covered, copayment, excess, rejected,
-                    reasons, trail, on, vt.version, vt.package, target, covered_qty,
-                    assessment.deductible,
+                    reasons, qty, price, tariff, on, vt.version, vt.package, chosen.key, target,
+                    covered_qty, assessment.deductible, chosen.rate, chosen.amount,
+                    number if letter_valid else "", left,
                 )
             )  # fmt: skip
         return out
