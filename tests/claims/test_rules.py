@@ -458,3 +458,27 @@ def test_the_same_price_written_two_ways_is_a_duplicate_claim():
     run(claim(line(price=D("1000.00")), key=1), context(), usage)
     d = run(claim(line(price=D(1000)), key=2), context(), usage)
     assert d.reasons == [("claim.duplicate_claim", {})]
+
+
+def test_a_fixed_amount_line_pays_its_amount_and_says_so():
+    ctx = context(person=WOMAN)
+    (x,) = run(claim(line("ACC")), ctx).lines
+    assert (x.covered, x.copayment, x.excess, x.rejected) == (D(15000), D(5000), 0, 0)
+    assert ("fixed_amount", {"amount": D(15000)}) in x.trail
+    assert x.decision == APPROVED
+
+
+def test_the_trail_names_the_letter_that_capped_the_line():
+    ctx = context(convention=HOSPITAL)
+    (x,) = run(hosp(letter=replace(LETTER, max_amount=D(500))), ctx).lines
+    assert [step for step, _ in x.trail] == [
+        "asked", "tariff", "package", "rate", "letter", "covered",
+    ]  # fmt: skip
+    assert ("letter", {"number": "GL-7", "left": D(500)}) in x.trail
+    assert (x.covered, x.copayment, x.excess) == (D(500), D(1000), D(8500))
+
+
+def test_a_refused_line_shows_what_was_asked_and_the_tariff():
+    (x,) = run(claim(line("OPT", price=D(7000)))).lines
+    assert [step for step, _ in x.trail] == ["asked", "tariff"]
+    assert (x.asked, x.tariff_adjusted, x.rejected) == (D(7000), D(6000), D(6000))

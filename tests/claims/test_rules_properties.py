@@ -189,3 +189,14 @@ def test_same_input_same_output_whatever_the_order(batch, conv, rnd: random.Rand
     rnd.shuffle(shuffled)
     other = {d.key: d for d in _run(shuffled, conv)}
     assert [other[d.key] for d in first] == first
+
+
+@given(batches(), st.integers(0, 2))
+def test_a_batch_decides_like_one_claim_at_a_time_in_the_canonical_order(batch, conv):
+    ctxs = contexts(batch, conv)
+    usage = Usage()
+    one_by_one = {
+        c.key: rules.adjudicate_one(c, ctxs[c.key], usage)
+        for c in sorted(batch, key=rules.canonical_key)
+    }
+    assert [one_by_one[c.key] for c in batch] == _run(batch, conv)
