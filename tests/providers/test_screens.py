@@ -199,3 +199,26 @@ def test_english_pages(client, world):
     ):
         response = client.get(reverse(name, args=args), HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200, name
+
+
+def test_registering_a_provider_leads_to_its_profile(client, world):
+    from mutuelle.core.models import Organization
+
+    client.force_login(world.union_manager)
+    response = client.post(
+        reverse("organization_create", args=[world.union_a.uuid]),
+        {
+            "kind": "provider",
+            "code": "PSNB",
+            "name": "Poste de santé de Ndiaye Bopp",
+            "country": "SN",
+            "currency": "XOF",
+            "time_zone": "Africa/Dakar",
+            "language": "fr",
+        },
+    )
+    provider = Organization.unscoped.get(code="PSNB")
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert response.url == reverse("provider_profile", args=[provider.uuid])
+    client.post(response.url, {"type": "health_post", "ownership": "community"})
+    assert ProviderProfile.unscoped.get(organization=provider).care_level == "post"

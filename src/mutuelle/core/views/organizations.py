@@ -69,5 +69,7 @@ def organization_create(request, org_uuid):
                 form.add_error(None, exc.messages)
         else:
             messages.success(request, _("Organization created."))
+            if org.kind == "provider":  # the providers app's profile form follows
+                return redirect("provider_profile", org_uuid=org.uuid)
             return redirect("organization_detail", org_uuid=org.uuid)
     return render(request, "core/organization_form.html", {"form": form, "parent": parent})
