@@ -44,7 +44,13 @@ Claim level (each reason found is listed; any of them rejects every line): dates
 `claim.bad_quantity` / `claim.negative_price`, the line's own date (`claim.future_date`,
 `claim.before_birth`, `claim.after_death`, `claim.outside_dates`), `claim.unknown_act`,
 `claim.not_in_tariff`, `claim.duplicate_line`; then the price is cut to the tariff
-(`claim.price_above_tariff`, a reduction) and the package rules decide.
+(`claim.price_above_tariff`, a reduction) and the package rules decide, in `assess()`'s order
+(`claim.act_sex` / `claim.act_age`, `claim.excluded`, `claim.no_package` /
+`claim.not_for_beneficiary`, `claim.waiting`, `claim.care_level`, `claim.referral_required`,
+`claim.authorization_missing` / `_expired`, `claim.too_soon`, `claim.quantity_exhausted` /
+`_limited`, then the rate or fixed amount after the deductible, capped by `claim.per_act_ceiling`,
+`claim.person_ceiling`, `claim.household_ceiling`); last, a cited letter caps the mutual's
+payment (`claim.authorization_exceeded`).
 
 Several package versions: the first one (compulsory first) that has a line for the act and does
 not refuse it pays the line; when every version refuses, the reasons are those of the first
