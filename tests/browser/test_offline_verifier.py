@@ -2,7 +2,7 @@
 connected, lose the link, open the page again (the service worker serves it) and check a
 genuine card, a tampered one, a revoked one and a suspended member's."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -50,6 +50,10 @@ def test_a_clerk_checks_cards_offline_with_the_data_downloaded_before(
     genuine, stolen, of_child = issue_cards(world.enrolment, [head, spouse, child], on=today)
     revoke_card(world.enrolment, stolen, "stolen")
     move_statuses(world.mutual_a, [child.pk], ["pending"], "suspended", today, "arrears")
+    old_home = household(world, family="Fall", on=today - timedelta(days=800))
+    expired = issue_cards(world.enrolment, members_of(old_home)[:1], on=today - timedelta(days=800))
+    elsewhere = household(world, family="Bafut", on=today, mutual=world.mutual_b)  # not served
+    of_b = issue_cards(world.manager_b, members_of(elsewhere)[:1], on=today)[0]
 
     log_in(phone, app_server, world.clerk.username)
     phone.goto(f"{app_server}/claims/offline/")
@@ -88,6 +92,8 @@ def test_a_clerk_checks_cards_offline_with_the_data_downloaded_before(
     assert check(phone, stolen.payload) == "revoked"
     assert check(phone, of_child.payload) == "suspended"
     assert phone.locator("#offline-result").get_attribute("class").endswith("bad")
+    assert check(phone, expired[0].payload) == "expired"
+    assert check(phone, of_b.payload) == "unknown_mutual"  # genuine, but not in the data
     assert horizontal_overflow(phone) <= 0
 
     # Offline, a refresh cannot reach the server: the card revoked meanwhile still reads as
@@ -105,3 +111,16 @@ def test_a_clerk_checks_cards_offline_with_the_data_downloaded_before(
     phone.click("#offline-refresh")
     phone.wait_for_function("document.documentElement.dataset.offlineRefreshed")
     assert check(phone, genuine.payload) == "revoked"
+
+    # Data older than a week: the page warns.
+    phone.evaluate(
+        """() => {
+          const key = Object.keys(localStorage).find((k) => k.endsWith('.snapshot'));
+          const data = JSON.parse(localStorage.getItem(key));
+          data.at = new Date(Date.now() - 8 * 86400000).toISOString();
+          localStorage.setItem(key, JSON.stringify(data));
+        }"""
+    )
+    phone.reload()
+    assert phone.locator("#offline-data-warning").is_visible()
+    assert horizontal_overflow(phone) <= 0

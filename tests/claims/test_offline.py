@@ -16,6 +16,7 @@ from django.urls import reverse
 from mutuelle.cards.actions import issue_cards, revoke_card
 from mutuelle.cards.models import Card
 from mutuelle.claims import offline
+from mutuelle.claims.views.offline import PRECACHE
 from mutuelle.core.models import User
 from mutuelle.members.actions import move_statuses
 from mutuelle.members.models import Membership
@@ -218,7 +219,7 @@ def test_the_service_worker_is_served_fresh_as_javascript_from_the_pages_folder(
     config = json.loads(script.split("var CONFIG = ", 1)[1].split(";\n", 1)[0])
     assert config["page"] == page
     assert config["data"] == [reverse("card_public_keys"), reverse("offline_snapshot")]
-    for name in ("js/offline-verifier.js", "vendor/tweetnacl/nacl-fast.min.js"):
+    for name in PRECACHE:
         assert static(name) in config["assets"]
     assert config["static"] == settings.STATIC_URL and len(config["version"]) == 12
     assert "&quot;" not in script and "&lt;" not in script  # not HTML-escaped
@@ -234,6 +235,7 @@ def test_the_page_carries_its_texts_in_the_users_language(client, world):
     assert '<html lang="fr">' in html
     assert 'id="offline-config"' in html and "offline-verifier.js" in html
     assert "nacl-fast.min.js" in html
+    assert 'data-card-scan data-target="#offline-payload"' in html  # the camera, where there is one
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(reverse("offline_verifier")).content.decode()
     assert '<html lang="en">' in html

@@ -25,8 +25,9 @@ from mutuelle.core.roles import Perm
 
 from .. import offline
 
-# What the service worker stores when it installs, besides the page and its data (base.html's
-# styles and scripts, then the verifier's). Anything else the page loads from /static/ is kept
+# What the service worker stores when it installs, besides the page and its data: base.html's
+# styles and scripts, the verifier's, and the camera reader's (card-scan.js loads jsQR on first
+# use, from the address the page gives it). Anything else the page loads from /static/ is kept
 # the first time it is fetched.
 PRECACHE = (
     "vendor/pico-2.1.1.jade.min.css",
@@ -35,9 +36,9 @@ PRECACHE = (
     "vendor/htmx-2.0.11.min.js",
     "vendor/tweetnacl/nacl-fast.min.js",
     "js/offline-verifier.js",
+    "js/card-scan.js",
+    "vendor/jsqr/jsQR.js",
 )
-# The camera reader (helper "reading"), used when it is installed.
-CARD_SCAN = ("js/card-scan.js",)
 # Bump when the service worker's own code changes in a way its assets do not show.
 WORKER_REVISION = 1
 
@@ -133,12 +134,6 @@ def _static_urls(names) -> list[str]:
     return urls
 
 
-def _card_scan_available() -> bool:
-    from django.contrib.staticfiles import finders
-
-    return all(finders.find(name) for name in CARD_SCAN)
-
-
 @login_required
 @require_GET
 def offline_verifier(request):
@@ -153,11 +148,7 @@ def offline_verifier(request):
         "stale_days": offline.STALE_AFTER_DAYS,
         "texts": _texts(),
     }
-    return render(
-        request,
-        "claims/offline.html",
-        {"config": config, "card_scan": _card_scan_available()},
-    )
+    return render(request, "claims/offline.html", {"config": config})
 
 
 @login_required
@@ -175,7 +166,7 @@ def offline_service_worker(request):
     """The service worker's script: no tenant data (the page's address, the data's addresses
     and static files), so it is served to anyone; the browser re-fetches it to find updates,
     so it is never cached."""
-    assets = _static_urls(PRECACHE + (CARD_SCAN if _card_scan_available() else ()))
+    assets = _static_urls(PRECACHE)
     config = {
         "page": reverse("offline_verifier"),
         "data": [reverse("card_public_keys"), reverse("offline_snapshot")],
