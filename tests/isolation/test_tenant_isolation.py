@@ -20,12 +20,24 @@ from mutuelle.core.roles import Role
 
 from ..conftest import SENTINEL
 from . import claims as claims_part
+from . import claims_entry as claims_entry_part
+from . import claims_letters as claims_letters_part
 from . import claims_offline as claims_offline_part
+from . import claims_review as claims_review_part
+from . import claims_settlements as claims_settlements_part
 from . import providers as providers_part
 from .base import DENIED, NOT_ALLOWED, OWN_LIST, REDIRECTS, Rule
 
 # Later apps keep their rules, planted objects and snapshots in their own module.
-EXTENSIONS = (providers_part, claims_part, claims_offline_part)
+EXTENSIONS = (
+    providers_part,
+    claims_part,
+    claims_offline_part,
+    claims_entry_part,
+    claims_letters_part,
+    claims_review_part,
+    claims_settlements_part,
+)
 
 RULES: dict[str, Rule] = {
     "cashier": Rule(expect=OWN_LIST),

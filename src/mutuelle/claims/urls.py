@@ -1,3 +1,10 @@
-from .views import eligibility, offline
+from .views import eligibility, entry, letters, offline, review, settlements
 
-urlpatterns = [*eligibility.urlpatterns, *offline.urlpatterns]
+urlpatterns = [
+    *eligibility.urlpatterns,
+    *offline.urlpatterns,
+    *entry.urlpatterns,
+    *letters.urlpatterns,
+    *review.urlpatterns,
+    *settlements.urlpatterns,
+]

@@ -13,9 +13,31 @@ from .claims import (
 )
 from .eligibility import CheckMethod, CheckResult, EligibilityCheck
 from .letters import GuaranteeLetter, LetterStatus, Referral
+from .review import Dispute, DisputeStatus, FlagOutcome, LineAdjustment, ReviewFlag
+from .settlements import (
+    Advance,
+    AdvanceKind,
+    PayeeKind,
+    Settlement,
+    SettlementLine,
+    SettlementLineKind,
+    SettlementStatus,
+)
 
 __all__ = [
     "CONSUMING",
+    "Advance",
+    "AdvanceKind",
+    "Dispute",
+    "DisputeStatus",
+    "FlagOutcome",
+    "LineAdjustment",
+    "PayeeKind",
+    "ReviewFlag",
+    "Settlement",
+    "SettlementLine",
+    "SettlementLineKind",
+    "SettlementStatus",
     "CheckMethod",
     "CheckResult",
     "Claim",

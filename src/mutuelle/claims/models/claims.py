@@ -24,6 +24,7 @@ from .letters import GuaranteeLetter, Referral
 class ClaimKind(models.TextChoices):
     THIRD_PARTY = "third_party", _("Provider's claim (third-party payment)")
     REIMBURSEMENT = "reimbursement", _("Member's reimbursement")
+    CASH_BENEFIT = "cash_benefit", _("Cash benefit (death, birth, incapacity)")
 
 
 class VisitType(models.TextChoices):
@@ -120,7 +121,14 @@ class Claim(models.Model):
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
-    receipt = models.FileField(_("receipt photo"), upload_to="receipts/%Y/%m/", blank=True)
+    # A reimbursement's receipt, or a cash benefit's evidence (death or birth certificate...).
+    receipt = models.FileField(_("receipt or evidence"), upload_to="receipts/%Y/%m/", blank=True)
+    # Cash benefits: which one (benefits.rules.CASH_BENEFITS) and how many units (births, days).
+    cash_benefit = models.CharField(_("cash benefit"), max_length=20, blank=True)
+    units = models.PositiveIntegerField(_("units"), default=1)
+    settlement = models.ForeignKey(
+        "Settlement", null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
     status = models.CharField(
         _("status"), max_length=14, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT
     )
@@ -165,6 +173,7 @@ class Claim(models.Model):
             models.Index(fields=["provider", "status"]),
             models.Index(fields=["household", "status"]),
             models.Index(fields=["person", "care_from"]),
+            models.Index(fields=["provider", "status", "care_from"]),
         ]
 
     def __str__(self) -> str:

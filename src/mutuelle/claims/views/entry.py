@@ -1,0 +1,3 @@
+"""Claims screens: entry (see tests/isolation/claims_entry.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Claims screens: letters (see tests/isolation/claims_letters.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Claims screens: review (see tests/isolation/claims_review.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Claims screens: settlements (see tests/isolation/claims_settlements.py)."""
+
+urlpatterns: list = []
