@@ -54,7 +54,7 @@ def _texts() -> dict[str, str]:
             "connection."
         ),
         "refreshing": _("Downloading the data…"),
-        "refreshed": _("Data downloaded: %(mutuals)s mutual(s), valid for %(date)s."),
+        "refreshed": _("Data downloaded, valid for %(date)s."),
         "not_refreshed": _("The server could not be reached: the data of %(date)s remain in use."),
         "refresh_failed": _(
             "The data could not be downloaded: check the connection and try again."
@@ -67,7 +67,7 @@ def _texts() -> dict[str, str]:
         "mutuals": _("Mutuals covered: %(names)s"),
         "number": _("Membership number"),
         "expiry": _("Valid until"),
-        "serial": _("Card serial"),
+        "serial": _("Serial number of the card"),
         "mutual": _("Mutual"),
         "checked_with": _("Checked with the data of"),
         # Outcomes: a title and a sentence each.

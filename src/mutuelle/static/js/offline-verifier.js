@@ -316,7 +316,7 @@
       }
       use(keys, snapshot);
       showData();
-      say(format(texts.refreshed, { mutuals: snapshot.m.length, date: showDay(snapshot.on.replace(/-/g, "")) }));
+      say(format(texts.refreshed, { date: showDay(snapshot.on.replace(/-/g, "")) }));
     }).catch(function (error) {
       var reason = error && error.message;
       say(reason === "login" ? texts.login_needed : reason === "storage" ? texts.storage_full : texts.refresh_failed);
