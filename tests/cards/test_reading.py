@@ -334,6 +334,18 @@ def test_a_broken_payload_is_a_malformed_payload_not_a_number(typed):
     assert (found.kind, found.claims, found.error) == (reading.PAYLOAD, None, rules.MALFORMED)
 
 
+def test_a_broken_payload_from_a_garbled_scanner_is_still_a_payload():
+    typed = PAYLOAD[:-10].translate(QWERTY_TO_AZERTY)
+    assert typed.startswith("?UT&µ")
+    found = reading.identify(typed)
+    assert (found.kind, found.error, found.repaired) == (
+        reading.PAYLOAD,
+        rules.MALFORMED,
+        reading.KEYBOARD_LAYOUT,
+    )
+    assert found.payload == PAYLOAD[:-10]
+
+
 def test_identify_leaves_the_signature_to_verify(card):
     payload, keys, _picture = card
     found = reading.identify(payload)

@@ -132,6 +132,11 @@ def test_search_by_code_prefix_puts_the_exact_code_then_common_ones_first():
     assert all(code.startswith("O8") for code in codes(diagnoses.search("o8")))
 
 
+def test_words_made_of_look_alike_letters_are_searched_as_words():
+    assert all(not d.code.startswith("I11") for d in diagnoses.search("ill", "en"))
+    assert "I11" in codes(diagnoses.search("i11")) and "I11" in codes(diagnoses.search("111"))
+
+
 def test_search_by_french_word_finds_malaria():
     found = diagnoses.search("paludisme")
     assert found[0] == diagnoses.Diagnosis("B54", "Paludisme, sans précision", "fr")

@@ -176,14 +176,18 @@ def identify(text: str | None, mutual_codes: set[str] | None = None) -> Identifi
     text = (text or "").strip()
     if not text:
         return Identified(EMPTY)
+    broken = None
     for candidate, repaired in _readings(text):
         if _is_payload(candidate):
             parsed = rules.parse(candidate)
             if parsed is not None:
                 claims = parsed[0]
                 return Identified(PAYLOAD, claims.number, candidate, claims, "", repaired)
-    if _is_payload(text):
-        return Identified(PAYLOAD, payload=text, error=rules.MALFORMED)
+            broken = broken or Identified(
+                PAYLOAD, payload=candidate, error=rules.MALFORMED, repaired=repaired
+            )
+    if broken is not None:
+        return broken
     number, error = normalize_number(text, mutual_codes)
     if error:
         repaired_text = text.translate(_AZERTY_TO_QWERTY)

@@ -137,7 +137,9 @@ def search(query: str | None, language: str = FR, limit: int = SEARCH_LIMIT) -> 
     index = _index()
     lang = _language(language)
     compact = _compact(text)
-    if compact is not None and _PREFIX_SHAPE.fullmatch(compact):
+    # A code has digits ("ill" is a word, not I11), unless a single letter starts a chapter.
+    looks_like_code = len(compact or "") == 1 or any(ch.isdigit() for ch in text)
+    if compact is not None and looks_like_code and _PREFIX_SHAPE.fullmatch(compact):
         codes = _search_codes(index, compact)
     else:
         codes = _search_words(index, text, lang)
