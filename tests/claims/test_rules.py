@@ -192,14 +192,14 @@ CASES = [
     Case(
         "claim.person_ceiling",
         claim(),
-        usage={"person_year": {("P1", 2026): D(49500)}},
+        usage={"person_year": {("pkg", "P1", 2026): D(49500)}},
         decision=REDUCED,
         status=PARTIAL,
     ),
     Case(
         "claim.household_ceiling",
         claim(),
-        usage={"household_year": {("H1", 2026): D(79900)}},
+        usage={"household_year": {("pkg", "H1", 2026): D(79900)}},
         decision=REDUCED,
         status=PARTIAL,
     ),
@@ -305,16 +305,16 @@ def test_the_person_ceiling_is_never_exceeded_and_carries_what_was_left():
     assert third.lines[0].covered == 0
     assert third.lines[0].excess == D(800)
     assert third.status == REJECTED
-    assert usage.person_year[("P1", 2026)] == D(50000)
+    assert usage.person_year[("pkg", "P1", 2026)] == D(50000)
 
 
 def test_the_household_ceiling_counts_every_member():
-    usage = Usage(household_year={("H1", 2026): D(79500)})
+    usage = Usage(household_year={("pkg", "H1", 2026): D(79500)})
     (x,) = run(claim(), usage=usage).lines
     assert x.covered == D(500)
     assert ("claim.household_ceiling", {"ceiling": D(80000), "left": D(500)}) in x.reasons
     assert x.decision == REDUCED
-    assert usage.household_year[("H1", 2026)] == D(80000)
+    assert usage.household_year[("pkg", "H1", 2026)] == D(80000)
 
 
 def test_the_letter_caps_every_line_of_the_claim_across_claims():

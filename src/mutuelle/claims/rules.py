@@ -70,9 +70,10 @@ everything already consumed, including care given after its own date (its annual
 count the whole year already paid; a quantity limit counts every window of the period that
 contains its date; a minimum interval is measured to the nearest same act before or after it).
 
-Counters and their keys (see `Usage`): annual ceilings per (beneficiary or household, calendar
-year of the act), whatever package paid (like the eligibility screen's remaining ceilings and
-the opening consumption brought in at go-live); quantities per (package, beneficiary, line
+Counters and their keys (see `Usage`): annual ceilings per (package, beneficiary or household,
+calendar year of the act): a complementary package's ceiling is its own (the opening
+consumption brought in at go-live, per household and year, goes to the compulsory package);
+quantities per (package, beneficiary, line
 target: act code or category); minimum intervals per (beneficiary, act code); deductibles per
 (package, episode: the claim's key when it names no episode); letters per number (the mutual's
 payments under it).
@@ -264,9 +265,9 @@ class PersonFacts:
 
 @dataclass(frozen=True)
 class VersionTerms:
-    """A package version covering the beneficiary. Quantities and deductibles are counted per
-    package (a new version of the same package, adopted mid-year, continues them). `version`
-    is shown in the trail: a key or a label."""
+    """A package version covering the beneficiary. Ceilings, quantities and deductibles are
+    counted per package (a new version of the same package, adopted mid-year, continues them).
+    `version` is shown in the trail: a key or a label."""
 
     version: Key
     package: Key
@@ -294,12 +295,12 @@ class Usage:
     """What is already consumed; the engine updates it as it approves lines.
 
     The caller loads it from the approved lines with `consume()`, the opening consumption with
-    `household_year[household, year] += amount`, and the fingerprints with
-    `claims.update(claim_fingerprints(c))` / `lines.add(line_fingerprint(...))`. Dates are kept as
-    ordinals (`date.toordinal()`)."""
+    `household_year[package, household, year] += amount` (the compulsory package), and the
+    fingerprints with `claims.update(claim_fingerprints(c))` / `lines.add(line_fingerprint(...))`.
+    Dates are kept as ordinals (`date.toordinal()`)."""
 
-    person_year: dict[tuple, Decimal] = field(default_factory=dict)  # (person, year)
-    household_year: dict[tuple, Decimal] = field(default_factory=dict)  # (household, year)
+    person_year: dict[tuple, Decimal] = field(default_factory=dict)  # (package, person, year)
+    household_year: dict[tuple, Decimal] = field(default_factory=dict)  # (package, hh, year)
     units: dict[tuple, list[tuple[int, int]]] = field(default_factory=dict)  # (pkg, person,
     # target) -> [(ordinal, units)]
     acts: dict[tuple, list[int]] = field(default_factory=dict)  # (person, act) -> [ordinal]
@@ -327,9 +328,9 @@ class Usage:
         year = on.year
         ordinal = on.toordinal()
         if paid:
-            k = (person, year)
+            k = (package, person, year)
             self.person_year[k] = self.person_year.get(k, ZERO) + paid
-            k = (household, year)
+            k = (package, household, year)
             self.household_year[k] = self.household_year.get(k, ZERO) + paid
             if letter:
                 self.letters[letter] = self.letters.get(letter, ZERO) + paid
@@ -875,9 +876,9 @@ def _consumed(
             since_last = min([abs(ordinal - d) for d in days])
     year = on.year
     if terms.ceiling_person is not None:
-        person_year = usage.person_year.get((claim.person, year), ZERO)
+        person_year = usage.person_year.get((package, claim.person, year), ZERO)
     if terms.ceiling_household is not None:
-        household_year = usage.household_year.get((claim.household, year), ZERO)
+        household_year = usage.household_year.get((package, claim.household, year), ZERO)
     if terms.deductible:
         deductible = usage.deductibles.get((package, episode), ZERO)
     if not (in_window or since_last is not None or person_year or household_year or deductible):
