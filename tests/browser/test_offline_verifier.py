@@ -63,6 +63,7 @@ def test_a_clerk_checks_cards_offline_with_the_data_downloaded_before(
     assert phone.locator("#offline-data-date").inner_text()  # "no data yet"
     phone.click("#offline-refresh")
     phone.wait_for_function("document.documentElement.dataset.offlineRefreshed")
+    assert phone.locator("#offline-data-message").get_attribute("data-code") == "refreshed"
     stored = phone.evaluate(
         """() => Object.keys(localStorage).filter((k) => k.startsWith('mutuelle.offline.'))"""
     )
@@ -103,6 +104,7 @@ def test_a_clerk_checks_cards_offline_with_the_data_downloaded_before(
     phone.click("#offline-refresh")
     phone.wait_for_function("document.documentElement.dataset.offlineRefreshed")
     assert phone.locator("#offline-data-date").inner_text() == date_shown
+    assert phone.locator("#offline-data-message").get_attribute("data-code") == "not_refreshed"
     assert check(phone, genuine.payload) == "valid"
 
     # Back online, the refresh brings the revocation.
@@ -110,6 +112,7 @@ def test_a_clerk_checks_cards_offline_with_the_data_downloaded_before(
     phone.evaluate("() => { delete document.documentElement.dataset.offlineRefreshed; }")
     phone.click("#offline-refresh")
     phone.wait_for_function("document.documentElement.dataset.offlineRefreshed")
+    assert phone.locator("#offline-data-message").get_attribute("data-code") == "refreshed"
     assert check(phone, genuine.payload) == "revoked"
 
     # Data older than a week: the page warns.
@@ -124,3 +127,11 @@ def test_a_clerk_checks_cards_offline_with_the_data_downloaded_before(
     phone.reload()
     assert phone.locator("#offline-data-warning").is_visible()
     assert horizontal_overflow(phone) <= 0
+
+    # The session ends: the page asks to log in again and keeps the data it has.
+    phone.context.clear_cookies()
+    phone.evaluate("() => { delete document.documentElement.dataset.offlineRefreshed; }")
+    phone.click("#offline-refresh")
+    phone.wait_for_function("document.documentElement.dataset.offlineRefreshed")
+    assert phone.locator("#offline-data-message").get_attribute("data-code") == "login_needed"
+    assert check(phone, genuine.payload) == "revoked"

@@ -284,26 +284,31 @@
       var type = response.headers.get("Content-Type") || "";
       if (response.redirected || type.indexOf("text/html") === 0) throw new Error("login");
       if (!response.ok || type.indexOf("application/json") !== 0) throw new Error("failed");
-      return response.json();
+      var copy = response.headers.get("X-Mutuelle-Offline-Copy") === "1";
+      return response.json().then(function (body) {
+        return { body: body, copy: copy };
+      });
     });
   }
 
-  function say(text) {
-    el.message.textContent = text;
+  function say(code, params) {
+    el.message.textContent = format(texts[code], params);
+    el.message.setAttribute("data-code", code);
   }
 
   function refresh() {
     var before = state.snapshot;
     el.refresh.disabled = true;
     el.refresh.setAttribute("aria-busy", "true");
-    say(texts.refreshing);
-    Promise.all([getJSON(config.keys_url), getJSON(config.snapshot_url)]).then(function (bodies) {
-      var keys = keysFrom(bodies[0]);
-      var snapshot = bodies[1];
+    say("refreshing");
+    Promise.all([getJSON(config.keys_url), getJSON(config.snapshot_url)]).then(function (answers) {
+      var keys = keysFrom(answers[0].body);
+      var snapshot = answers[1].body;
       if (!validSnapshot(snapshot)) throw new Error("failed");
-      if (before && snapshot.at === before.at) {
+      var copy = answers[0].copy || answers[1].copy;
+      if (copy && before && new Date(before.at).getTime() >= new Date(snapshot.at).getTime()) {
         // The service worker answered with its copy: the server was not reached.
-        say(format(texts.not_refreshed, { date: showMoment(before.at) }));
+        say("not_refreshed", { date: showMoment(before.at) });
         return;
       }
       try {
@@ -316,10 +321,11 @@
       }
       use(keys, snapshot);
       showData();
-      say(format(texts.refreshed, { date: showDay(snapshot.on.replace(/-/g, "")) }));
+      if (copy) say("not_refreshed", { date: showMoment(snapshot.at) });
+      else say("refreshed", { date: showDay(snapshot.on.replace(/-/g, "")) });
     }).catch(function (error) {
       var reason = error && error.message;
-      say(reason === "login" ? texts.login_needed : reason === "storage" ? texts.storage_full : texts.refresh_failed);
+      say(reason === "login" ? "login_needed" : reason === "storage" ? "storage_full" : "refresh_failed");
     }).then(function () {
       el.refresh.disabled = false;
       el.refresh.removeAttribute("aria-busy");

@@ -76,12 +76,21 @@ function fromPage(event) {
   });
 }
 
+// The copy kept, marked so that the page can tell the server was not reached.
+function keptCopy(kept) {
+  return kept.blob().then(function (body) {
+    var headers = new Headers(kept.headers);
+    headers.set("X-Mutuelle-Offline-Copy", "1");
+    return new Response(body, { status: kept.status, statusText: kept.statusText, headers: headers });
+  });
+}
+
 function fromData(event, path) {
   return fetchAndKeep(DATA_CACHE, path, event.request).catch(function () {
     return caches.open(DATA_CACHE).then(function (cache) {
       return cache.match(path);
     }).then(function (kept) {
-      return kept || Response.error();
+      return kept ? keptCopy(kept) : Response.error();
     });
   });
 }
