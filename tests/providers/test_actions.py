@@ -292,3 +292,26 @@ def test_tariff_table_is_cached_for_adopted_schedules(world, django_assert_num_q
     with django_assert_num_queries(0):
         assert queries.tariff_table(schedule) is table
     assert table.price("GE") == D(1200)
+
+
+def test_one_line_per_act_package_and_place_in_the_database(world):
+    from django.db import IntegrityError, transaction
+
+    conv = convention(world)
+    draft = actions.new_schedule(world.manager, conv)
+    TariffLine.unscoped.create(schedule=draft, act=act("GE"), price=D(1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TariffLine.unscoped.create(schedule=draft, act=act("GE"), price=D(2))
+
+
+def test_claims_reads_cost_few_queries(world, django_assert_num_queries):
+    conv = convention(world, party=world.union_a, reference="U-1")
+    convention(world, reference="M-1")
+    schedule = adopted_schedule(world, conv)
+    on = START
+    with django_assert_num_queries(1):
+        assert len(queries.conventions_in_force(world.provider_a.pk, world.mutual_a, on)) == 2
+    with django_assert_num_queries(2):
+        assert queries.mutuals_served(world.provider_a.pk, on) == {world.mutual_a.pk}
+    with django_assert_num_queries(1):
+        assert queries.schedule_in_force(conv, on) == schedule

@@ -43,6 +43,10 @@ def test_registry_filters_and_search(client, world):
     assert listed(type="health_centre") == {"centre"}
     assert listed(q="Dr Ba") == {"regional"}
     assert listed(q="thiès") == {"centre", "regional"}
+    root, region, area, village, elsewhere = places()
+    type(hospital).unscoped.filter(pk=hospital.pk).update(place=village)
+    assert listed(place=region.pk) == {"regional"}  # the region contains the village
+    assert listed(place=village.pk) == {"regional"}
     client.force_login(world.cashier)
     assert client.get(reverse("provider_list")).status_code == 403
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from mutuelle.core.models import Organization, Place
 from mutuelle.core.permissions import can, require
 from mutuelle.core.roles import Perm
+from mutuelle.core.rules import path_ids
 from mutuelle.core.scoping import visible_organizations
 from mutuelle.members.queries import memberships
 
@@ -40,7 +41,9 @@ def refused(request, exc: ValidationError) -> None:
 def provider_list(request):
     require(request.user, Perm.VIEW_PROVIDERS)
     providers = queries.visible_providers(request.user)
-    place_ids = providers.exclude(place=None).values("place_id")
+    # The providers' places and every place above them (a region holds its villages).
+    paths = providers.exclude(place=None).values_list("place__path", flat=True).distinct()
+    place_ids = {pk for path in paths for pk in path_ids(path)}
     form = FilterForm(request.GET or None, places=Place.unscoped.filter(pk__in=place_ids))
     rows = providers.select_related("place", "provider_profile", "parent").order_by("name")
     if form.is_valid():
