@@ -100,7 +100,9 @@ def _schedule(convention, prices: dict[str, int], start: date, extra=()) -> None
     owner_ids = {*convention.party.ancestor_ids(), convention.party.pk}
     codes = [*prices, *(e[0] for e in extra)]
     acts = {a.code: a for a in Act.unscoped.filter(code__in=codes, organization_id__in=owner_ids)}
-    lines = [(acts[code].pk, None, None, D(price)) for code, price in prices.items()]
+    lines: list[tuple[int, int | None, int | None, Decimal]] = [
+        (acts[code].pk, None, None, D(price)) for code, price in prices.items()
+    ]
     lines += [
         (acts[code].pk, package.pk if package else None, place.pk if place else None, D(price))
         for code, price, package, place in extra
