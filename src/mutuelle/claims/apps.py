@@ -6,3 +6,7 @@ class ClaimsConfig(AppConfig):
     name = "mutuelle.claims"
     label = "claims"
     verbose_name = _("Claims")
+
+    def ready(self) -> None:
+        # The invoice importer and the adjudication job register themselves.
+        from . import imports, jobs  # noqa: F401
