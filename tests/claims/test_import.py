@@ -99,9 +99,7 @@ def test_bad_rows_are_reported_and_nothing_is_imported(client, world):
     assert not check.result["ready"]
     from mutuelle.core.models import ImportRow
 
-    errors = {
-        (r.line, e["code"]) for r in ImportRow.unscoped.filter(job=check) for e in r.errors
-    }
+    errors = {(r.line, e["code"]) for r in ImportRow.unscoped.filter(job=check) for e in r.errors}
     assert (3, "claims_unknown_member") in errors
     assert {(4, "bad_date"), (4, "bad_integer"), (4, "claims_bad_amount")} <= errors
     assert (5, "claims_invoice_mixed") in errors
@@ -127,5 +125,6 @@ def test_the_claims_officer_imports_an_xlsx_naming_the_provider(client, world):
     claim = Claim.unscoped.get()
     assert (claim.provider, claim.organization) == (world.provider_a, world.mutual_a)
     # A member of another mutual is refused in the officer's file.
-    content = write_xlsx(header, [["INV-8", "MB-0000018", "2026-05-04", "CONS-MG", "1", "2000", "PA"]])
+    row = ["INV-8", "MB-0000018", "2026-05-04", "CONS-MG", "1", "2000", "PA"]
+    content = write_xlsx(header, [row])
     assert not upload(client, world.mutual_a, "invoices.xlsx", content).result["ready"]
