@@ -510,3 +510,38 @@ def test_jsqr_is_vendored_with_its_licence_and_version():
     assert "Apache License" in (folder / "LICENSE").read_text(encoding="utf-8")
     assert "jsQR 1.4.0" in (folder / "VERSION").read_text(encoding="utf-8")
     assert 'root["jsQR"] = factory()' in (folder / "jsQR.js").read_text(encoding="utf-8")
+
+
+# --- Through the eligibility screen -----------------------------------------------------------
+def test_a_clerk_checks_eligibility_with_a_photo_of_the_card(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from mutuelle.claims.models import EligibilityCheck
+    from mutuelle.members.models import Membership
+    from tests.claims.helpers import covered_world
+
+    home, _version = covered_world(world)
+    membership = Membership.unscoped.select_related("person").get(person=home.head)
+    issued = actions.issue_cards(world.admin, [membership])
+    document = pypdfium2.PdfDocument(pdf.render(issued, pdf.CR80, language="fr"))
+    try:
+        picture = document[0].render(scale=300 / 72).to_pil().convert("RGB")
+    finally:
+        document.close()
+    photo = photograph(picture, width=1400, canvas=(4000, 3000), angle=-6, blur=1.5, noise=20)
+    client.force_login(world.clerk)
+
+    def post(data, name="carte.jpg"):
+        upload = SimpleUploadedFile(name, data, content_type="image/jpeg")
+        form = {"number": "", "care_date": "2026-05-04", "photo": upload}
+        return client.post(reverse("eligibility"), form).content.decode()
+
+    page = post(photo)
+    assert "COUVERT" in page and str(membership.person) in page
+    check = EligibilityCheck.unscoped.get()
+    assert (check.membership, check.method, check.result) == (membership, "photo", "covered")
+    # Not a picture, or a picture without a card: said so, nothing looked up.
+    assert "pas une image" in post(b"%PDF-1.4 not a photo", "carte.pdf")
+    assert "Aucun code" in post(blank_png(), "mur.png")
+    assert EligibilityCheck.unscoped.count() == 1
