@@ -229,6 +229,7 @@
   }
 
   var OUTCOME_KIND = { valid: "ok", unknown_mutual: "warn", need_data: "warn", empty: "warn" };
+  var FORGED = { malformed: true, unknown_key: true, bad_signature: true };
 
   function fact(label, value) {
     var dt = document.createElement("dt");
@@ -251,7 +252,8 @@
     el.resultTitle.textContent = texts[code] || code;
     el.resultDetail.textContent = has(texts, code + "_detail") ? format(texts[code + "_detail"], params) : "";
     el.facts.textContent = "";
-    if (claims) {
+    // What a forged card claims is not shown: it would read as if it were confirmed.
+    if (claims && !FORGED[code]) {
       fact(texts.number, claims.number);
       if (expiryOk(claims.expiry)) fact(texts.expiry, showDay(claims.expiry));
       fact(texts.serial, claims.serial);
