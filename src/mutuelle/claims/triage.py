@@ -82,7 +82,8 @@ def explain(code: str, params: dict | None = None) -> str:
         values["never"] = str(_(", and the beneficiary was never checked")) if never else ""
     if code == tr.RANDOM_SAMPLE:
         try:
-            values["rate"] = _format(Decimal(str((params or {}).get("rate", "0"))) * 100)
+            rate = Decimal(str((params or {}).get("rate", "0"))) * 100
+            values["rate"] = _format(rate.quantize(Decimal(1)) if rate == int(rate) else rate)
         except (InvalidOperation, ValueError):
             values["rate"] = ""
     try:
