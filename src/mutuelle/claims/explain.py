@@ -40,3 +40,35 @@ def eligibility_reason(code: str, params: dict | None = None) -> str:
             except (KeyError, TypeError, ValueError):
                 return text
     return code
+
+
+def _revive(value):
+    """A stored parameter back to its type (dates and amounts are stored as text)."""
+    import re
+    from datetime import date
+    from decimal import Decimal
+
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value)
+        if re.fullmatch(r"-?\d+\.\d+", value):
+            return Decimal(value)
+    return value
+
+
+def stored_reasons(pairs) -> list[str]:
+    """Sentences for reasons stored on a claim or line ([[code, params], ...])."""
+    from .reasons import explain
+
+    return [
+        explain(code, {k: _revive(v) for k, v in (params or {}).items()}) for code, params in pairs
+    ]
+
+
+def stored_trail(pairs) -> list[str]:
+    from .reasons import explain_step
+
+    return [
+        explain_step(step, {k: _revive(v) for k, v in (params or {}).items()})
+        for step, params in pairs
+    ]

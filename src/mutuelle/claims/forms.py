@@ -57,3 +57,84 @@ class EligibilityForm(forms.Form):
                 _("Type or scan the membership number, or send a photo of the card.")
             )
         return data
+
+
+class ClaimForm(forms.Form):
+    """The head of a claim; the lines are a formset (ClaimLineFormSet)."""
+
+    provider = forms.ModelChoiceField(label=_("Provider"), queryset=Organization.unscoped.none())
+    number = forms.CharField(
+        label=_("Membership number"),
+        max_length=400,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=())
+    visit_type = forms.ChoiceField(label=_("Visit type"), choices=())
+    care_from = forms.DateField(
+        label=_("First day of care"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    care_to = forms.DateField(
+        label=_("Last day of care"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    diagnoses = forms.CharField(
+        label=_("Diagnoses (ICD-10)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "B50.9"}),
+    )
+    letter_number = forms.CharField(label=_("Guarantee letter"), max_length=32, required=False)
+    external_reference = forms.CharField(label=_("Invoice number"), max_length=64, required=False)
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, providers=(), **kwargs):
+        from .models import ClaimKind, VisitType
+
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = Organization.unscoped.filter(
+            pk__in=[p.pk for p in providers]
+        ).order_by("name")
+        self.only_provider = providers[0] if len(providers) == 1 else None
+        if self.only_provider is not None:
+            self.fields["provider"].initial = self.only_provider.pk
+            self.fields["provider"].widget = forms.HiddenInput()
+            self.fields["provider"].required = False
+        self.fields["kind"].choices = [
+            (k, v) for k, v in ClaimKind.choices if k != ClaimKind.CASH_BENEFIT
+        ]
+        self.fields["visit_type"].choices = VisitType.choices
+        self.fields["care_from"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("provider") and self.only_provider is not None:
+            # A clerk of one provider always claims for it (the field is hidden).
+            data["provider"] = self.only_provider
+        start, end = data.get("care_from"), data.get("care_to")
+        if start and end and end < start:
+            self.add_error("care_to", _("The last day of care is before the first."))
+        return data
+
+
+class ClaimLineForm(forms.Form):
+    act_code = forms.CharField(
+        label=_("Act code"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "acts", "autocomplete": "off"}),
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), required=False)
+    unit_price = forms.DecimalField(
+        label=_("Unit price"), max_digits=18, decimal_places=2, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        filled = [data.get("act_code"), data.get("quantity"), data.get("unit_price")]
+        if any(x not in (None, "") for x in filled) and any(x in (None, "") for x in filled):
+            raise forms.ValidationError(_("Give the act code, the quantity and the unit price."))
+        return data
+
+
+ClaimLineFormSet = forms.formset_factory(ClaimLineForm, extra=6, max_num=60)

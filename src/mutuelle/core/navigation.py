@@ -30,6 +30,8 @@ MENU = [
     Entry("correction_list", _("Corrections to approve"), Perm.APPROVE_CORRECTIONS),
     Entry("ledger_list", _("Accounts"), Perm.VIEW_LEDGER),
     Entry("package_list", _("Benefit packages"), Perm.VIEW_BENEFITS),
+    Entry("eligibility", _("Eligibility"), Perm.CHECK_ELIGIBILITY),
+    Entry("claim_list", _("Claims"), Perm.SUBMIT_CLAIMS),
     Entry("provider_list", _("Health care providers"), Perm.VIEW_PROVIDERS),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
     Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
@@ -79,7 +81,11 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("cashier", _("Take a contribution and print the receipt")),
         ("till", _("Close your till at the end of the day")),
     ],
-    Role.CLAIMS_OFFICER: [("import_index", _("Import provider invoice files"))],
+    Role.CLAIMS_OFFICER: [
+        ("claim_list", _("Follow the claims: adjudicate, close")),
+        ("claim_new", _("Enter a provider's claim")),
+        ("import_index", _("Import provider invoice files")),
+    ],
     Role.MEDICAL_ADVISER: [("organization_list", _("See your mutual"))],
     Role.ACCOUNTANT: [
         ("ledger_list", _("Check the trial balance")),
@@ -91,7 +97,11 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("audit_list", _("Read the audit trail")),
         ("user_list", _("Review who holds which role")),
     ],
-    Role.PROVIDER_CLERK: [],
+    Role.PROVIDER_CLERK: [
+        ("eligibility", _("Check a patient's eligibility")),
+        ("claim_new", _("Submit a claim")),
+        ("claim_list", _("Follow your claims")),
+    ],
 }
 
 

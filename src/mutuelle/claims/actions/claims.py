@@ -263,8 +263,21 @@ def _lock_households(claim_ids) -> None:
     )
 
 
+def _jsonable(value):
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return (
+            sorted(str(x) for x in value)
+            if isinstance(value, (set, frozenset))
+            else [str(x) for x in value]
+        )
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)  # dates (ISO), Decimals
+
+
 def _as_json(pairs) -> list:
-    return [[code, {k: str(v) for k, v in params.items()}] for code, params in pairs]
+    """Reasons and trail steps as stored: dates as ISO text, amounts as decimal text."""
+    return [[code, {k: _jsonable(v) for k, v in params.items()}] for code, params in pairs]
 
 
 LINE_FIELDS = [
@@ -355,11 +368,12 @@ def _operation(claim: Claim) -> str:
 
 
 @transaction.atomic
-def approve(actor, claim: Claim, note: str = "") -> Claim:
+def approve(actor, claim: Claim, note: str = "", *, perm: str = Perm.ADJUDICATE_CLAIMS) -> Claim:
     """Close an adjudicated (or reviewed) claim: approved when the mutual pays something,
     rejected otherwise. An approved claim posts its entry (benefit expense; payable to the
-    provider, or to the member for a reimbursement) in the same transaction."""
-    if actor is not None and not can(actor, Perm.ADJUDICATE_CLAIMS, claim.organization):
+    provider, or to the member for a reimbursement) in the same transaction. (`perm`: the
+    medical adviser's review closes with REVIEW_CLAIMS, claims.actions.review.finish_review.)"""
+    if actor is not None and not can(actor, perm, claim.organization):
         raise reason_error("claim.not_allowed")
     current = (
         Claim.unscoped.select_for_update()

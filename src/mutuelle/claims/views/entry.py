@@ -1,3 +1,216 @@
-"""Claims screens: entry (see tests/isolation/claims_entry.py)."""
+"""Claims on screen: the list, the entry form (fast, keyboard-friendly: the act codes come as
+a list, a line is three fields, Tab goes through them), and the claim page with every line's
+decision, amounts, reasons and the rules applied. A submitted claim is adjudicated at once
+(by the system, not by the person who typed it), so the clerk reads the outcome right away."""
 
-urlpatterns: list = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from mutuelle.benefits.models import Act
+from mutuelle.core.models import Organization
+from mutuelle.core.permissions import can
+from mutuelle.core.roles import Perm
+from mutuelle.core.rules import has_perm
+from mutuelle.core.scoping import grants_of
+from mutuelle.providers.models import TariffLine
+from mutuelle.providers.queries import visible_providers
+
+from .. import actions, medical
+from ..explain import stored_reasons, stored_trail
+from ..forms import ClaimForm, ClaimLineFormSet
+from ..models import ClaimEvent, ClaimStatus
+from ..queries import claim_for, provider_ids, visible_claims
+
+READ_PERMS = (Perm.SUBMIT_CLAIMS, Perm.ADJUDICATE_CLAIMS, Perm.REVIEW_CLAIMS)
+
+
+def _readable(user):
+    """The claims the user may read, with whichever claims permission they hold."""
+    qs = None
+    for perm in READ_PERMS:
+        part = visible_claims(user, perm)
+        qs = part if qs is None else qs | part
+    return qs.distinct()
+
+
+def _may_read(user) -> None:
+    grants = grants_of(user)
+    if not any(has_perm(grants, p) for p in READ_PERMS):
+        raise PermissionDenied
+
+
+def _claim(user, uuid):
+    for perm in READ_PERMS:
+        try:
+            return claim_for(user, perm, uuid)
+        except Http404:
+            continue
+    raise Http404
+
+
+@login_required
+def claim_list(request):
+    _may_read(request.user)
+    qs = _readable(request.user).select_related("provider", "person").order_by("-created_at")
+    status = request.GET.get("status", "")
+    if status in ClaimStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "claims/entry/list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": ClaimStatus.choices,
+            "may_submit": has_perm(grants_of(request.user), Perm.SUBMIT_CLAIMS),
+        },
+    )
+
+
+def _providers(user):
+    clerk_of = provider_ids(user, Perm.SUBMIT_CLAIMS)
+    if clerk_of:
+        return list(Organization.unscoped.filter(pk__in=clerk_of).order_by("name"))
+    return list(visible_providers(user, Perm.VIEW_PROVIDERS).order_by("name"))
+
+
+def _acts(providers) -> list[tuple[str, str]]:
+    """The act codes in the tariffs of these providers' conventions, for the code list."""
+    codes = set(
+        TariffLine.unscoped.filter(
+            schedule__convention__provider__in=providers, schedule__status="adopted"
+        ).values_list("act__code", flat=True)
+    )
+    english = (get_language() or "fr").startswith("en")
+    rows = Act.unscoped.filter(code__in=codes).values_list("code", "name_en", "name_fr")
+    return sorted({(code, en if english else fr) for code, en, fr in rows})
+
+
+def _new_claim(form, formset) -> actions.NewClaim:
+    data = form.cleaned_data
+    lines = [
+        actions.NewLine(x["act_code"], x["quantity"], x["unit_price"])
+        for x in formset.cleaned_data
+        if x and x.get("act_code")
+    ]
+    return actions.NewClaim(
+        provider=data["provider"],
+        number=data["number"],
+        care_from=data["care_from"],
+        care_to=data["care_to"],
+        kind=data["kind"],
+        visit_type=data["visit_type"],
+        diagnoses=data["diagnoses"],
+        letter_number=data["letter_number"],
+        external_reference=data["external_reference"],
+        idempotency_key=data["idempotency_key"],
+        lines=lines,
+    )
+
+
+@login_required
+def claim_new(request):
+    if not has_perm(grants_of(request.user), Perm.SUBMIT_CLAIMS):
+        raise PermissionDenied
+    providers = _providers(request.user)
+    if request.method == "POST":
+        form = ClaimForm(request.POST, providers=providers)
+        formset = ClaimLineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and formset.is_valid():
+            try:
+                with transaction.atomic():
+                    claim = actions.submit_claim(request.user, _new_claim(form, formset))
+                    if claim.status == ClaimStatus.SUBMITTED:
+                        # Adjudication is the system's: whoever typed the claim does not decide.
+                        actions.adjudicate(None, [claim])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("claim_detail", claim.uuid)
+    else:
+        import uuid
+
+        form = ClaimForm(providers=providers, initial={"idempotency_key": uuid.uuid4().hex})
+        formset = ClaimLineFormSet(prefix="lines")
+    return render(
+        request,
+        "claims/entry/new.html",
+        {"form": form, "formset": formset, "acts": _acts(providers)},
+    )
+
+
+def _lines(claim) -> list[dict]:
+    return [
+        {
+            "line": x,
+            "reasons": stored_reasons(x.reasons),
+            "trail": stored_trail(x.trail),
+        }
+        for x in claim.lines.all()
+    ]
+
+
+@login_required
+def claim_detail(request, claim_uuid):
+    claim = _claim(request.user, claim_uuid)
+    show_medical = bool(claim.diagnoses) and medical.may_see(
+        request.user, claim.organization, claim.provider
+    )
+    if show_medical:
+        medical.shown(request.user, claim, claim.organization)
+    labels = dict(ClaimStatus.choices)
+    events = list(ClaimEvent.unscoped.filter(claim=claim).select_related("actor"))
+    for event in events:
+        event.status_label = labels.get(event.to_status, event.to_status)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "claims/entry/detail.html",
+        {
+            "claim": claim,
+            "lines": _lines(claim),
+            "reasons": stored_reasons(claim.reasons),
+            "events": events,
+            "show_medical": show_medical,
+            "may_adjudicate": can(request.user, Perm.ADJUDICATE_CLAIMS, claim.organization),
+        },
+    )
+
+
+@login_required
+@require_POST
+def claim_adjudicate(request, claim_uuid):
+    claim = claim_for(request.user, Perm.ADJUDICATE_CLAIMS, claim_uuid)
+    try:
+        actions.adjudicate(request.user, [claim])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("claim_detail", claim.uuid)
+
+
+@login_required
+@require_POST
+def claim_approve(request, claim_uuid):
+    claim = claim_for(request.user, Perm.ADJUDICATE_CLAIMS, claim_uuid)
+    try:
+        actions.approve(request.user, claim, request.POST.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("claim_detail", claim.uuid)
+
+
+urlpatterns = [
+    path("", claim_list, name="claim_list"),
+    path("new/", claim_new, name="claim_new"),
+    path("<uuid:claim_uuid>/", claim_detail, name="claim_detail"),
+    path("<uuid:claim_uuid>/adjudicate/", claim_adjudicate, name="claim_adjudicate"),
+    path("<uuid:claim_uuid>/approve/", claim_approve, name="claim_approve"),
+]
