@@ -141,7 +141,11 @@ def statistics(mutual: Organization, thresholds: tr.Thresholds, now=None) -> tr.
     )
     totals = [
         tr.ProviderTotals(
-            provider=p, level=levels.get(p, ""), claims=n, acts=acts.get(p) or 0, cost=cost or 0
+            provider=p,
+            level=levels.get(p, ""),
+            claims=n,
+            acts=acts.get(p) or 0,
+            cost=cost or Decimal(0),
         )
         for p, n, cost in rows
     ]
