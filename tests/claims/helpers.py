@@ -4,6 +4,8 @@ convention between mutual A and provider A (the clerk's provider)."""
 from datetime import date
 from decimal import Decimal
 
+from django.db import transaction
+
 from mutuelle.members.actions import move_statuses
 from mutuelle.members.models import Membership
 from mutuelle.providers import actions as providers
@@ -18,7 +20,8 @@ ACTIVE_FROM = date(2026, 1, 15)
 def active_household(world, family="Diop", mutual=None):
     home = household(world, family=family, on=ENROLLED, mutual=mutual)
     ids = list(Membership.unscoped.filter(person__household=home).values_list("pk", flat=True))
-    move_statuses(home.organization, ids, ["pending"], "active", ACTIVE_FROM, "test")
+    with transaction.atomic():  # the jobs that call it run inside their chunk's transaction
+        move_statuses(home.organization, ids, ["pending"], "active", ACTIVE_FROM, "test")
     return home
 
 
