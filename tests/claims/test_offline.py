@@ -17,7 +17,8 @@ from mutuelle.cards.actions import issue_cards, revoke_card
 from mutuelle.cards.models import Card
 from mutuelle.claims import offline
 from mutuelle.claims.views.offline import PRECACHE
-from mutuelle.core.models import User
+from mutuelle.core.models import RoleGrant, User
+from mutuelle.core.roles import Role
 from mutuelle.members.actions import move_statuses
 from mutuelle.members.models import Membership
 
@@ -251,3 +252,22 @@ def test_the_page_carries_its_texts_in_the_users_language(client, world):
     for code in outcomes:
         assert config["texts"][code] and config["texts"][f"{code}_detail"]
     assert config["texts"]["valid"] == "Valid card"
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.PLATFORM_ADMIN])
+@time_machine.travel(NOW, tick=False)
+def test_no_user_of_the_first_tenant_gets_a_number_or_serial_of_the_other(client, world, role):
+    """The isolation harness's view, for these three addresses: every role of the first
+    tenant (the clerk's provider serving mutual A), the other tenant holding revoked cards and
+    suspended members, and a convention with its own provider."""
+    b = b_side(world)
+    convention(world)
+    convention(world, provider=world.provider_b, party=world.mutual_b)
+    user = world.persona(role)
+    if role == Role.NETWORK_COORDINATOR:  # coordinating a sub-network without the other tenant
+        RoleGrant.objects.filter(user=user).update(organization=world.union_a)
+    client.force_login(user)
+    for name in ("offline_verifier", "offline_snapshot", "offline_service_worker"):
+        response = client.get(reverse(name))
+        assert response.status_code in {200, 403}, (name, response.status_code)
+        assert_nothing_of(b, response.content.decode())
