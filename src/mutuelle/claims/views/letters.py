@@ -196,8 +196,12 @@ class CancelForm(forms.Form):
 
 
 class ReferralForm(forms.Form):
-    from_provider = _ProviderChoice(label=_("From"), queryset=Organization.unscoped.none())
-    to_provider = _ProviderChoice(label=_("To"), queryset=Organization.unscoped.none())
+    from_provider = _ProviderChoice(
+        label=_("Referring provider"), queryset=Organization.unscoped.none()
+    )
+    to_provider = _ProviderChoice(
+        label=_("Receiving provider"), queryset=Organization.unscoped.none()
+    )
     number = forms.CharField(
         label=_("Membership number"),
         max_length=40,
