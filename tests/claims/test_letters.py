@@ -485,3 +485,24 @@ def test_the_pdf_carries_the_number_and_no_medical_detail(client, world, monkeyp
     assert "cicatriciel" not in text and "O82" not in text
     client.force_login(world.manager_b)
     assert client.get(reverse("letter_pdf", args=[letter.uuid])).status_code == 404
+
+
+def test_a_clerk_sees_only_their_providers_claims_on_a_letter(client, world):
+    home, _version = claims_world(world)
+    letter = approve(world, ask(world, home))
+    own = new_claim(world, home, [("HOSP-J", 1, "5000")], letter_number=letter.number)
+    data = claim_actions.NewClaim(
+        provider=hospital(world),
+        number=number_of(home),
+        care_from=CARE,
+        lines=[claim_actions.NewLine("HOSP-J", 1, "5000")],
+        letter_number=letter.number,
+    )
+    elsewhere = claim_actions.submit_claim(world.claims, data)
+    url = reverse("letter_detail", args=[letter.uuid])
+    client.force_login(world.clerk)
+    page = client.get(url).content.decode()
+    assert str(own) in page and str(elsewhere) not in page
+    client.force_login(world.claims)
+    page = client.get(url).content.decode()
+    assert str(own) in page and str(elsewhere) in page

@@ -56,8 +56,12 @@ def clerk_providers(user) -> list[Organization]:
 
 
 def _is_staff(user) -> bool:
-    grants = grants_of(user)
-    return any(has_perm(grants, p) for p in reads.MUTUAL_PERMS)
+    """Staff of a mutual, a union or a country (not only a provider's clerk)."""
+    return any(
+        g.scope != Scope.PROVIDER
+        and any(p in PERMISSIONS.get(g.role, frozenset()) for p in reads.MUTUAL_PERMS)
+        for g in grants_of(user)
+    )
 
 
 def _require_any(user) -> None:
