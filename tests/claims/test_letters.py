@@ -391,6 +391,8 @@ def test_the_clerk_requests_the_adviser_decides_on_screen(client, world):
     decide = reverse("letter_decide", args=[letter.uuid])
     page = client.get(decide).content.decode()
     assert 'value="25000' in page  # the estimate is the suggested maximum
+    # The planned date and a month later, as ISO dates (a date input takes no other form).
+    assert 'value="2026-05-10"' in page and 'value="2026-06-09"' in page
     response = client.post(
         decide,
         {

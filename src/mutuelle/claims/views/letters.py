@@ -136,7 +136,8 @@ class _ProviderChoice(forms.ModelChoiceField):
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date"})
+    # A date input takes ISO dates only, whatever the language of the page.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class LetterRequestForm(forms.Form):
