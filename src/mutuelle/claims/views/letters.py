@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -74,7 +74,7 @@ def _require_asking(user) -> None:
         raise PermissionDenied(Perm.SUBMIT_CLAIMS)
 
 
-def _asking_providers(user):
+def _asking_providers(user) -> QuerySet[Organization]:
     """Providers the user may ask or refer from: a clerk's own; the providers of the
     conventions a mutual's staff can see."""
     own = clerk_providers(user)
@@ -83,7 +83,7 @@ def _asking_providers(user):
     return visible_providers(user).order_by("name")
 
 
-def _receiving_providers(user):
+def _receiving_providers(user) -> QuerySet[Organization]:
     """Where a referral may go: providers under convention with the mutuals the user works
     with (a clerk: the mutuals their provider serves)."""
     own = clerk_providers(user)
