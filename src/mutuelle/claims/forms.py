@@ -18,7 +18,7 @@ class EligibilityForm(forms.Form):
     )
     photo = forms.FileField(label=_("Or a photo of the card"), required=False)
     care_date = forms.DateField(
-        label=_("Date of care"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of care"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     provider = forms.ModelChoiceField(
         label=_("Provider"), queryset=Organization.unscoped.none(), required=False
@@ -71,12 +71,13 @@ class ClaimForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=())
     visit_type = forms.ChoiceField(label=_("Visit type"), choices=())
     care_from = forms.DateField(
-        label=_("First day of care"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First day of care"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     care_to = forms.DateField(
         label=_("Last day of care"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     diagnoses = forms.CharField(
         label=_("Diagnoses (ICD-10)"),

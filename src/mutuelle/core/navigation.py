@@ -99,6 +99,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
     ],
     Role.PROVIDER_CLERK: [
         ("eligibility", _("Check a patient's eligibility")),
+        ("offline_verifier", _("Check cards without a connection")),
         ("claim_new", _("Submit a claim")),
         ("claim_list", _("Follow your claims")),
     ],
