@@ -98,8 +98,8 @@ class PrepareForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["mutual"].queryset = mutuals
         self.fields["provider"].queryset = providers
-        if len(mutuals) == 1:
-            self.fields["mutual"].initial = mutuals[0]
+        if mutuals.count() == 1:
+            self.fields["mutual"].initial = mutuals.first()
             self.fields["mutual"].widget = forms.HiddenInput()
 
     def clean(self):
@@ -152,8 +152,8 @@ class AdvanceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["mutual"].queryset = mutuals
         self.fields["provider"].queryset = providers
-        if len(mutuals) == 1:
-            self.fields["mutual"].initial = mutuals[0]
+        if mutuals.count() == 1:
+            self.fields["mutual"].initial = mutuals.first()
             self.fields["mutual"].widget = forms.HiddenInput()
 
 
@@ -192,7 +192,8 @@ def settlement_list(request):
 
 @login_required
 def settlement_new(request):
-    mutuals = list(_mutuals(request.user, Perm.ADJUDICATE_CLAIMS))
+    mine = _mutuals(request.user, Perm.ADJUDICATE_CLAIMS)
+    mutuals = list(mine)
     if not mutuals:
         raise PermissionDenied(Perm.ADJUDICATE_CLAIMS)
     today = local_today(mutuals[0])
@@ -201,7 +202,7 @@ def settlement_new(request):
     form = PrepareForm(
         request.POST or None,
         initial={"start": start, "end": end},
-        mutuals=mutuals,
+        mutuals=mine,
         providers=providers,
     )
     if request.method == "POST" and form.is_valid():
@@ -360,14 +361,15 @@ def advance_list(request):
 
 @login_required
 def advance_new(request):
-    mutuals = list(_mutuals(request.user, Perm.APPROVE_SETTLEMENTS))
+    mine = _mutuals(request.user, Perm.APPROVE_SETTLEMENTS)
+    mutuals = list(mine)
     if not mutuals:
         raise PermissionDenied(Perm.APPROVE_SETTLEMENTS)
     today = local_today(mutuals[0])
     form = AdvanceForm(
         request.POST or None,
         initial={"granted_on": today, "kind": AdvanceKind.ADVANCE},
-        mutuals=mutuals,
+        mutuals=mine,
         providers=_providers_for(mutuals),
     )
     if request.method == "POST" and form.is_valid():
