@@ -221,4 +221,7 @@ def load() -> bool:
     from mutuelle.contributions import demo as contributions_demo
 
     contributions_demo.load(orgs, timezone.localdate())
+    from mutuelle.claims import demo as claims_demo
+
+    claims_demo.load(orgs, timezone.localdate())
     return True
