@@ -32,6 +32,7 @@ MENU = [
     Entry("package_list", _("Benefit packages"), Perm.VIEW_BENEFITS),
     Entry("eligibility", _("Eligibility"), Perm.CHECK_ELIGIBILITY),
     Entry("claim_list", _("Claims"), Perm.SUBMIT_CLAIMS),
+    Entry("letter_list", _("Guarantee letters"), Perm.CHECK_ELIGIBILITY),
     Entry("provider_list", _("Health care providers"), Perm.VIEW_PROVIDERS),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
     Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
@@ -86,7 +87,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("claim_new", _("Enter a provider's claim")),
         ("import_index", _("Import provider invoice files")),
     ],
-    Role.MEDICAL_ADVISER: [("organization_list", _("See your mutual"))],
+    Role.MEDICAL_ADVISER: [("letter_list", _("Decide the guarantee letters requested"))],
     Role.ACCOUNTANT: [
         ("ledger_list", _("Check the trial balance")),
         ("ledger_list", _("Read the journals, close the month and the fiscal year")),
@@ -100,6 +101,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
     Role.PROVIDER_CLERK: [
         ("eligibility", _("Check a patient's eligibility")),
         ("offline_verifier", _("Check cards without a connection")),
+        ("letter_request", _("Request a guarantee letter")),
         ("claim_new", _("Submit a claim")),
         ("claim_list", _("Follow your claims")),
     ],

@@ -2,5 +2,30 @@
 
 from .claims import NewClaim, NewLine, adjudicate, approve, submit_claim
 from .eligibility import record_check
+from .letters import (
+    LetterDecision,
+    NewLetter,
+    NewReferral,
+    cancel_letter,
+    counter_refer,
+    create_referral,
+    decide_letter,
+    request_letter,
+)
 
-__all__ = ["NewClaim", "NewLine", "adjudicate", "approve", "record_check", "submit_claim"]
+__all__ = [
+    "LetterDecision",
+    "NewClaim",
+    "NewLetter",
+    "NewLine",
+    "NewReferral",
+    "adjudicate",
+    "approve",
+    "cancel_letter",
+    "counter_refer",
+    "create_referral",
+    "decide_letter",
+    "record_check",
+    "request_letter",
+    "submit_claim",
+]
