@@ -87,7 +87,7 @@ def test_a_clerk_checks_eligibility_and_submits_a_claim(
     with phone.expect_navigation():
         phone.click("form.claim-form button[type=submit]")
     page = phone.locator("main").inner_text()
-    assert "Liquidée" in page
+    assert "Liquidée" in page or "En contrôle médical" in page
     assert "ramené au tarif" in page  # 2,500 asked, the tariff is 2,000
     assert "Aucun paquet du bénéficiaire ne couvre cet acte (NFS)" in page
     assert horizontal_overflow(phone) <= 0
@@ -95,7 +95,7 @@ def test_a_clerk_checks_eligibility_and_submits_a_claim(
 
     claim = Claim.unscoped.get()
     assert (claim.person, claim.provider) == (head.person, world.provider_a)
-    assert claim.status == "adjudicated"
+    assert claim.status in ("adjudicated", "in_review")  # a random sample goes to review
     assert claim.eligibility_checked  # the check of step 1, the same day
     lines = {x.act_code: x for x in claim.lines.all()}
     assert (lines["CONS-MG"].covered, lines["CONS-MG"].copayment) == (Decimal(1600), Decimal(400))

@@ -55,14 +55,13 @@ def test_a_clerk_submits_a_claim_and_reads_the_outcome(client, world):
     response = client.post(reverse("claim_new"), form_data(number, lines))
     assert response.status_code == 302, response.content.decode()[-3000:]
     claim = Claim.unscoped.get()
-    assert (claim.status, claim.decision, claim.created_by) == (
-        "adjudicated",
-        "partial",
-        world.clerk,
-    )
+    assert (claim.decision, claim.created_by) == ("partial", world.clerk)
+    # No eligibility check that day: triage sends it to the medical adviser.
+    assert claim.status == "in_review"
+    assert claim.flags.filter(code="triage.no_eligibility_check").exists()
     assert claim.provider == world.provider_a and claim.diagnoses == "B50.9"
     page = client.get(response.url).content.decode()
-    assert "Liquidée" in page and re.search(r"1\W?600", page)  # 80 % of the 2,000 tariff
+    assert "contrôle médical" in page and re.search(r"1\W?600", page)  # 80 % of the 2,000 tariff
     assert "ramené au tarif" in page and "Aucun paquet du bénéficiaire" in page
     assert "B50.9" in page  # the treating provider sees the diagnoses
     assert AuditEvent.unscoped.filter(action="medical.viewed", actor=world.clerk).exists()

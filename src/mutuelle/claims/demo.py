@@ -16,7 +16,7 @@ from mutuelle.members.models import Membership
 from mutuelle.providers.models import TariffLine
 from mutuelle.providers.queries import conventions_in_force, schedule_in_force
 
-from . import actions
+from . import actions, triage
 from .models import CheckMethod, CheckResult, Claim, EligibilityCheck
 
 
@@ -92,6 +92,7 @@ def load(orgs: dict[str, Organization], today: date) -> int:
             claims.append(actions.submit_claim(None, data))
     if claims:
         actions.adjudicate(None, claims)
+        triage.flag_claims(None, claims)
     for claim in claims[::2]:
         claim.refresh_from_db()
         if claim.status == "adjudicated":

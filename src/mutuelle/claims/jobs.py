@@ -1,4 +1,4 @@
-"""Batch adjudication as a background job: the claims of an imported invoice file, or every
+"""Batch adjudication (and review triage) as a background job: the claims of an imported invoice file, or every
 submitted claim of a mutual. Chunks of claims are decided set-based (claims.actions.adjudicate:
 one transaction per chunk, households locked); a crash resumes after the last committed chunk,
 and a claim already adjudicated is never decided twice (only submitted claims are picked)."""
@@ -30,6 +30,7 @@ class Adjudicate(JobKind):
 
     def run_chunk(self, job, cursor):
         from .actions import adjudicate
+        from .triage import flag_claims
 
         after = int(cursor or 0)
         chunk = list(
@@ -41,4 +42,5 @@ class Adjudicate(JobKind):
         if not chunk:
             return ChunkResult(cursor=after, done=0, finished=True)
         adjudicate(None, chunk)
+        flag_claims(None, chunk)  # the adviser's queue is fed as claims are decided
         return ChunkResult(cursor=chunk[-1].pk, done=len(chunk), finished=len(chunk) < CHUNK)

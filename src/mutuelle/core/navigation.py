@@ -33,6 +33,7 @@ MENU = [
     Entry("eligibility", _("Eligibility"), Perm.CHECK_ELIGIBILITY),
     Entry("claim_list", _("Claims"), Perm.SUBMIT_CLAIMS),
     Entry("letter_list", _("Guarantee letters"), Perm.CHECK_ELIGIBILITY),
+    Entry("review_queue", _("Medical review"), Perm.REVIEW_CLAIMS),
     Entry("provider_list", _("Health care providers"), Perm.VIEW_PROVIDERS),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
     Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
@@ -87,7 +88,11 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("claim_new", _("Enter a provider's claim")),
         ("import_index", _("Import provider invoice files")),
     ],
-    Role.MEDICAL_ADVISER: [("letter_list", _("Decide the guarantee letters requested"))],
+    Role.MEDICAL_ADVISER: [
+        ("review_queue", _("Review the flagged claims")),
+        ("letter_list", _("Decide the guarantee letters requested")),
+        ("dispute_list", _("Re-examine the disputed claims")),
+    ],
     Role.ACCOUNTANT: [
         ("ledger_list", _("Check the trial balance")),
         ("ledger_list", _("Read the journals, close the month and the fiscal year")),

@@ -23,7 +23,7 @@ from mutuelle.core.scoping import grants_of
 from mutuelle.providers.models import TariffLine
 from mutuelle.providers.queries import visible_providers
 
-from .. import actions, medical
+from .. import actions, medical, triage
 from ..explain import stored_reasons, stored_trail
 from ..forms import ClaimForm, ClaimLineFormSet
 from ..models import ClaimEvent, ClaimStatus
@@ -130,8 +130,10 @@ def claim_new(request):
                 with transaction.atomic():
                     claim = actions.submit_claim(request.user, _new_claim(form, formset))
                     if claim.status == ClaimStatus.SUBMITTED:
-                        # Adjudication is the system's: whoever typed the claim does not decide.
+                        # Adjudication and triage are the system's: whoever typed the claim
+                        # does not decide.
                         actions.adjudicate(None, [claim])
+                        triage.flag_claims(None, [claim])
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -181,6 +183,11 @@ def claim_detail(request, claim_uuid):
             "events": events,
             "show_medical": show_medical,
             "may_adjudicate": can(request.user, Perm.ADJUDICATE_CLAIMS, claim.organization),
+            "may_dispute": claim.status in (ClaimStatus.APPROVED, ClaimStatus.REJECTED)
+            and (
+                can(request.user, Perm.SUBMIT_CLAIMS, claim.organization)
+                or claim.provider_id in provider_ids(request.user, Perm.SUBMIT_CLAIMS)
+            ),
         },
     )
 
