@@ -63,9 +63,9 @@ def test_it_says_whether_the_providers_level_is_allowed():
     rows = by_key(entitlements.summarize(TERMS, at_centre, {}))
     assert rows[("hospitalization", "")].level_allowed is False
     assert rows[("consultation", "")].level_allowed is True
-    assert by_key(entitlements.summarize(TERMS, ADULT, {}))[
-        ("consultation", "")
-    ].level_allowed is None
+    assert (
+        by_key(entitlements.summarize(TERMS, ADULT, {}))[("consultation", "")].level_allowed is None
+    )
 
 
 def test_it_computes_what_is_left_of_the_ceilings():
