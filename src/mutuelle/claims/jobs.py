@@ -1,7 +1,8 @@
 """Batch adjudication (and review triage) as a background job: the claims of an imported
-invoice file, or every submitted claim of a mutual. Chunks of claims are decided set-based (claims.actions.adjudicate:
-one transaction per chunk, households locked); a crash resumes after the last committed chunk,
-and a claim already adjudicated is never decided twice (only submitted claims are picked)."""
+invoice file, or every submitted claim of a mutual. Chunks of claims are decided set-based
+(claims.actions.adjudicate: one transaction per chunk, households locked); a crash resumes
+after the last committed chunk, and a claim already adjudicated is never decided twice (only
+submitted claims are picked)."""
 
 from django.utils.translation import gettext_lazy as _
 
