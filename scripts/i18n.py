@@ -18,6 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "src" / "mutuelle" / "locale"
 # French strings allowed to equal their English source: names, codes, words French shares.
 ALLOWED = {
+    # Words French shares with English (issue 5: conventions, capitation, justification...).
+    "justification",
+    "Justification",
+    "Capitation",
+    "Score",
+    "Convention",
+    "Conventions",
+    "convention",
+    "conventions",
+    "Convention %(ref)s",
+    "Public",
+    "type",
     "Mutuelle",
     "Journal",
     "Exclusions",

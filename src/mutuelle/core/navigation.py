@@ -34,6 +34,7 @@ MENU = [
     Entry("claim_list", _("Claims"), Perm.SUBMIT_CLAIMS),
     Entry("letter_list", _("Guarantee letters"), Perm.CHECK_ELIGIBILITY),
     Entry("review_queue", _("Medical review"), Perm.REVIEW_CLAIMS),
+    Entry("settlement_list", _("Settlements"), Perm.ADJUDICATE_CLAIMS),
     Entry("provider_list", _("Health care providers"), Perm.VIEW_PROVIDERS),
     Entry("organization_list", _("Organizations"), Perm.VIEW_ORGANIZATIONS),
     Entry("place_list", _("Places"), Perm.VIEW_ORGANIZATIONS),
@@ -70,6 +71,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("card_design_list", _("Design the membership cards")),
         ("package_list", _("Benefit packages: versions, coverage lines, preview")),
         ("rule_list", _("Contribution rules and billing")),
+        ("settlement_list", _("Approve the payment orders of providers")),
         ("convention_list", _("Conventions and tariffs with health care providers")),
         ("user_list", _("Manage your mutual's staff and their roles")),
         ("import_index", _("Import data from spreadsheets")),
@@ -87,6 +89,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("claim_list", _("Follow the claims: adjudicate, close")),
         ("claim_new", _("Enter a provider's claim")),
         ("import_index", _("Import provider invoice files")),
+        ("settlement_new", _("Prepare the month's statements and payment orders")),
     ],
     Role.MEDICAL_ADVISER: [
         ("review_queue", _("Review the flagged claims")),
