@@ -21,6 +21,7 @@ same concurrency) measured in the same run:
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -47,6 +48,7 @@ REQUESTS = 100  # timed per client at 4 clients
 MANY_REQUESTS = 25  # timed per client at 32 clients
 WARMUP = 10
 COVERED = b'class="eligibility covered"'
+WHY = re.compile(rb'class="eligibility ([a-z_]+)"')
 START = date(2026, 1, 1)
 
 
@@ -58,7 +60,7 @@ def create_data() -> tuple[list[str], list[str], int]:
     from mutuelle.core import actions as core
     from mutuelle.core.models import User
     from mutuelle.members.actions import move_statuses
-    from mutuelle.members.models import Membership
+    from mutuelle.members.models import Membership, StatusEvent
     from mutuelle.providers import actions as providers
 
     mutual, manager, _cashier, villages = bench_billing.create_mutual()
@@ -68,6 +70,10 @@ def create_data() -> tuple[list[str], list[str], int]:
         with transaction.atomic():
             move_statuses(mutual, ids[i : i + 20000], ["pending"], "active", START, "bench")
     Membership.unscoped.filter(organization=mutual).update(enrolled_on=START, waiting_from=START)
+    # Enrolled (pending) on the first day too, so that the history reads: member since START.
+    StatusEvent.unscoped.filter(membership__organization=mutual, to_status="pending").update(
+        on=START
+    )
     benefits.install_starter_catalogue(manager, mutual)
     package = benefits.create_package(
         manager,
@@ -133,7 +139,8 @@ def check(client: bench_http.Client, number: str, csrf: str) -> tuple[float, str
     )
     ms = (time.perf_counter() - started) * 1000
     if status != 200 or COVERED not in html:
-        return ms, f"POST status {status}, covered page: {COVERED in html}"
+        why = WHY.search(html)
+        return ms, f"POST status {status}: {why.group(1).decode() if why else 'no answer'}"
     return ms, None
 
 
@@ -183,7 +190,10 @@ def run_phase(clients, numbers, requests: int, checks: bool):
     threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(clients)]
     for t in threads:
         t.start()
-    barrier.wait(timeout=600)
+    try:
+        barrier.wait(timeout=600)
+    except threading.BrokenBarrierError:
+        errors.append("a client failed during the warm-up")
     started = time.perf_counter()
     for t in threads:
         t.join(900)
