@@ -2,8 +2,9 @@
 entitlements and ceilings; the check logged).
 
 Data (deterministic): one mutual (Senegal, XOF) with BENCH_ELIGIBILITY_HOUSEHOLDS generated
-households (default 20,000: about 100,000 persons), every member active since 1 January 2026,
-a compulsory package adopted from that day (consultation, delivery, hospitalization lines, a
+households (default 20,000: about 100,000 persons) whose active members are checked (the
+generator dates their history in the past), a compulsory package adopted from 1 January 2026
+(consultation, delivery, hospitalization lines, a
 ceiling per person), a health centre with a convention, and 32 clerks of that centre.
 
 Server: `mutuelle serve` (gunicorn, as bench_payment). Each client GETs the eligibility page
@@ -54,26 +55,16 @@ START = date(2026, 1, 1)
 
 def create_data() -> tuple[list[str], list[str], int]:
     """Returns (clerk user names, membership numbers in a fixed order, persons)."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from mutuelle.benefits import actions as benefits
     from mutuelle.core import actions as core
     from mutuelle.core.models import User
-    from mutuelle.members.actions import move_statuses
-    from mutuelle.members.models import Membership, StatusEvent
+    from mutuelle.members.models import Membership
     from mutuelle.providers import actions as providers
 
     mutual, manager, _cashier, villages = bench_billing.create_mutual()
     persons = bench_billing.generate(mutual, villages, HOUSEHOLDS)
-    ids = list(Membership.unscoped.filter(organization=mutual).values_list("pk", flat=True))
-    for i in range(0, len(ids), 20000):
-        with transaction.atomic():
-            move_statuses(mutual, ids[i : i + 20000], ["pending"], "active", START, "bench")
-    Membership.unscoped.filter(organization=mutual).update(enrolled_on=START, waiting_from=START)
-    # Enrolled (pending) on the first day too, so that the history reads: member since START.
-    StatusEvent.unscoped.filter(membership__organization=mutual, to_status="pending").update(
-        on=START
-    )
     benefits.install_starter_catalogue(manager, mutual)
     package = benefits.create_package(
         manager,
