@@ -1,7 +1,6 @@
 """Real row locks (PostgreSQL): clerks and claims officers asking for letters and referrals at
 the same moment take consecutive numbers of the mutual's series, without a gap or a double."""
 
-import threading
 from datetime import date
 
 import pytest
@@ -12,34 +11,12 @@ from mutuelle.claims.actions import letters as actions
 from mutuelle.claims.models import GuaranteeLetter, Referral
 from mutuelle.members.models import Membership
 
+from ..accounting.test_concurrency import run_together
 from .helpers import claims_world
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 ASKERS = 4
 EACH = 6
-
-
-def run_together(target, count: int) -> list[BaseException]:
-    """Run `target(i)` in `count` threads (each with its own database connection), started
-    together; returns what they raised."""
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def work(i: int) -> None:
-        try:
-            barrier.wait()
-            target(i)
-        except BaseException as exc:  # noqa: BLE001  reported to the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def test_concurrent_requests_keep_letter_and_referral_numbers_gapless(world):
