@@ -126,6 +126,15 @@ def world(db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_tariff_tables():
+    # Adopted tariff tables are cached per process; a rolled-back test database gives row ids
+    # (and frozen clocks give adoption times) back to the next test's schedules.
+    from mutuelle.providers.queries import clear_table_cache
+
+    clear_table_cache()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings):
     # Tests see French by default like the field; tests that need English switch explicitly.
     settings.LANGUAGE_CODE = "fr"

@@ -158,7 +158,7 @@ def explain_all(reasons) -> list[str]:
 def explain_line(line: rules.LineDecision) -> dict:
     """A line decision for a screen: its decision's label, its reasons and its trail."""
     return {
-        "decision": STATUS_LABELS.get(line.decision, line.decision),
+        "decision": str(STATUS_LABELS.get(line.decision, line.decision)),
         "reasons": explain_all(line.reasons),
         "trail": [explain_step(step, params) for step, params in line.trail],
     }
@@ -167,7 +167,7 @@ def explain_line(line: rules.LineDecision) -> dict:
 def explain_claim(decision: rules.ClaimDecision) -> dict:
     """A claim decision for a screen: its status's label, the claim-level reasons, the lines."""
     return {
-        "status": STATUS_LABELS.get(decision.status, decision.status),
+        "status": str(STATUS_LABELS.get(decision.status, decision.status)),
         "reasons": explain_all(decision.reasons),
         "lines": [explain_line(x) for x in decision.lines],
     }

@@ -174,7 +174,7 @@ def schedules_of(convention: Convention) -> list[TariffSchedule]:
     return list(TariffSchedule.unscoped.filter(convention=convention).order_by("number"))
 
 
-_TABLES: dict[int, rules.TariffTable] = {}
+_TABLES: dict[tuple, rules.TariffTable] = {}
 _TABLES_LOCK = threading.Lock()
 
 
@@ -193,11 +193,14 @@ def tariff_table(schedule: TariffSchedule) -> rules.TariffTable:
     table is built once per process; a draft's is built on every call."""
     if schedule.status != ScheduleStatus.ADOPTED:
         return _build_table(schedule.pk)
-    table = _TABLES.get(schedule.pk)
+    # Keyed by the adoption's time too: a row id alone can come back for another schedule
+    # (a restored database, a test rolled back) and must never find a stale table.
+    key = (schedule.pk, schedule.adopted_at)
+    table = _TABLES.get(key)
     if table is None:
         table = _build_table(schedule.pk)
         with _TABLES_LOCK:
-            _TABLES[schedule.pk] = table
+            _TABLES[key] = table
     return table
 
 
