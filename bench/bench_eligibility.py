@@ -151,19 +151,23 @@ def run_phase(clients, numbers, requests: int, checks: bool):
     errors: list[str] = []
     lock = threading.Lock()
     barrier = threading.Barrier(len(clients) + 1)
-    tokens = [csrf_of(c) for c in clients] if checks else [""] * len(clients)
 
     def worker(i: int, client: bench_http.Client) -> None:
         mine = numbers[i :: len(clients)]
         own: list[float] = []
         bad: list[str] = []
         try:
+            # Each client reads its form on its own connection, just before it starts.
+            token = csrf_of(client) if checks else ""
             for n in range(WARMUP + requests):
                 if n == WARMUP:
                     own.clear()
                     barrier.wait(timeout=300)
+                    # The wait may outlast the server's keep-alive: refresh the connection
+                    # with an untimed GET (a POST is never retried: it would log twice).
+                    client.request("GET", "/healthz")
                 if checks:
-                    ms, problem = check(client, mine[n % len(mine)], tokens[i])
+                    ms, problem = check(client, mine[n % len(mine)], token)
                 else:
                     started = time.perf_counter()
                     status, _, body = client.request("GET", "/whoami.json")
