@@ -194,3 +194,11 @@ def test_the_eligibility_screen_counts_what_claims_consumed(world):
     actions.adjudicate(world.claims, [claim])
     assert used_this_year(home.head_id, home.pk, 2026) == (Decimal(7000), Decimal(7000))
     assert used_this_year(home.head_id, home.pk, 2025) == (Decimal(0), Decimal(0))
+
+
+def test_each_kind_of_claim_is_owed_to_its_payee():
+    from mutuelle.claims.actions.claims import _operation
+
+    assert _operation(Claim(kind="third_party")) == "claim_approved"
+    assert _operation(Claim(kind="reimbursement")) == "reimbursement_approved"
+    assert _operation(Claim(kind="cash_benefit")) == "cash_benefit_approved"

@@ -364,7 +364,12 @@ def adjudicate(actor, claims: list[Claim]) -> list[rules.ClaimDecision]:
 
 
 def _operation(claim: Claim) -> str:
-    return "reimbursement_approved" if claim.kind == ClaimKind.REIMBURSEMENT else "claim_approved"
+    """What an approved claim owes, and to whom: the provider (402), or the member (4193) for a
+    reimbursement (benefit expense 6581) or a cash benefit (6582)."""
+    return {
+        ClaimKind.REIMBURSEMENT: "reimbursement_approved",
+        ClaimKind.CASH_BENEFIT: "cash_benefit_approved",
+    }.get(claim.kind, "claim_approved")
 
 
 @transaction.atomic
