@@ -5,6 +5,7 @@ genuine card, a tampered one, a revoked one and a suspended member's."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
 
 from mutuelle.cards.actions import issue_cards, revoke_card
 from mutuelle.members.actions import move_statuses
@@ -45,11 +46,13 @@ def test_a_clerk_checks_cards_offline_with_the_data_downloaded_before(
     today = date.today()
     home = household(world, family="Diop", on=today)
     head, spouse, child = members_of(home)
-    move_statuses(world.mutual_a, [head.pk, spouse.pk], ["pending"], "active", today, "paid")
+    with transaction.atomic():  # row locks: the jobs that call it run in their transaction
+        move_statuses(world.mutual_a, [head.pk, spouse.pk], ["pending"], "active", today, "paid")
     head, spouse, child = members_of(home)
     genuine, stolen, of_child = issue_cards(world.enrolment, [head, spouse, child], on=today)
     revoke_card(world.enrolment, stolen, "stolen")
-    move_statuses(world.mutual_a, [child.pk], ["pending"], "suspended", today, "arrears")
+    with transaction.atomic():
+        move_statuses(world.mutual_a, [child.pk], ["pending"], "suspended", today, "arrears")
     old_home = household(world, family="Fall", on=today - timedelta(days=800))
     expired = issue_cards(world.enrolment, members_of(old_home)[:1], on=today - timedelta(days=800))
     elsewhere = household(world, family="Bafut", on=today, mutual=world.mutual_b)  # not served
