@@ -366,10 +366,11 @@ def adjudicate(actor, claims: list[Claim]) -> list[rules.ClaimDecision]:
 def _operation(claim: Claim) -> str:
     """What an approved claim owes, and to whom: the provider (402), or the member (4193) for a
     reimbursement (benefit expense 6581) or a cash benefit (6582)."""
-    return {
-        ClaimKind.REIMBURSEMENT: "reimbursement_approved",
-        ClaimKind.CASH_BENEFIT: "cash_benefit_approved",
-    }.get(claim.kind, "claim_approved")
+    operations: dict[str, str] = {
+        ClaimKind.REIMBURSEMENT.value: "reimbursement_approved",
+        ClaimKind.CASH_BENEFIT.value: "cash_benefit_approved",
+    }
+    return operations.get(str(claim.kind), "claim_approved")
 
 
 @transaction.atomic
