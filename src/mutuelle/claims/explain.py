@@ -1,12 +1,18 @@
 """Reason codes of an eligibility check, as sentences (the edge translates; rules return
 codes). Coverage, card and number codes come from the apps that own them."""
 
+import re
+from datetime import date
+from decimal import Decimal
+
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from mutuelle.cards.actions import REASONS as CARD_REASONS
 from mutuelle.contributions.actions.rule_reasons import COVERAGE_REASONS
 from mutuelle.members.actions import REASONS as MEMBER_REASONS
+
+from .reasons import explain, explain_step
 
 ELIGIBILITY_REASONS = {
     "eligibility.empty": _("Type or scan the membership number."),
@@ -44,10 +50,6 @@ def eligibility_reason(code: str, params: dict | None = None) -> str:
 
 def _revive(value):
     """A stored parameter back to its type (dates and amounts are stored as text)."""
-    import re
-    from datetime import date
-    from decimal import Decimal
-
     if isinstance(value, str):
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return date.fromisoformat(value)
@@ -58,7 +60,6 @@ def _revive(value):
 
 def stored_reasons(pairs) -> list[str]:
     """Sentences for reasons stored on a claim or line ([[code, params], ...])."""
-    from .reasons import explain
 
     return [
         explain(code, {k: _revive(v) for k, v in (params or {}).items()}) for code, params in pairs
@@ -66,8 +67,6 @@ def stored_reasons(pairs) -> list[str]:
 
 
 def stored_trail(pairs) -> list[str]:
-    from .reasons import explain_step
-
     return [
         explain_step(step, {k: _revive(v) for k, v in (params or {}).items()})
         for step, params in pairs
