@@ -52,18 +52,16 @@ WHY = re.compile(rb'class="eligibility ([a-z_]+)"')
 START = date(2026, 1, 1)
 
 
-def create_data() -> tuple[list[str], list[str], int]:
-    """Returns (clerk user names, membership numbers in a fixed order, persons)."""
-    from django.db import connection
-
+def create_covered_mutual(households: int):
+    """The mutual with its generated households, the starter catalogue, the compulsory package
+    adopted from START and a health centre with a convention from START (shared with
+    bench_claim_http). Returns (mutual, manager, centre, convention, persons)."""
     from mutuelle.benefits import actions as benefits
     from mutuelle.core import actions as core
-    from mutuelle.core.models import User
-    from mutuelle.members.models import Membership
     from mutuelle.providers import actions as providers
 
     mutual, manager, _cashier, villages = bench_billing.create_mutual()
-    persons = bench_billing.generate(mutual, villages, HOUSEHOLDS)
+    persons = bench_billing.generate(mutual, villages, households)
     benefits.install_starter_catalogue(manager, mutual)
     package = benefits.create_package(
         manager,
@@ -93,9 +91,21 @@ def create_data() -> tuple[list[str], list[str], int]:
         **bench_billing.PLACE,
     )
     providers.save_profile(None, centre, "health_centre", "public")
-    providers.create_convention(
+    convention = providers.create_convention(
         None, mutual, centre, providers.ConventionData(reference="BENCH", start=START)
     )
+    return mutual, manager, centre, convention, persons
+
+
+def create_data() -> tuple[list[str], list[str], int]:
+    """Returns (clerk user names, membership numbers in a fixed order, persons)."""
+    from django.db import connection
+
+    from mutuelle.core import actions as core
+    from mutuelle.core.models import User
+    from mutuelle.members.models import Membership
+
+    mutual, _manager, centre, _convention, persons = create_covered_mutual(HOUSEHOLDS)
     names = []
     for i in range(MANY):
         user = User.objects.create_user(
@@ -145,20 +155,35 @@ def csrf_of(client: bench_http.Client) -> str:
     return match.group(1).decode()
 
 
-def run_phase(clients, numbers, requests: int, checks: bool):
-    """(sorted latencies, errors, wall seconds of the timed part)."""
+def whoami(role: bytes):
+    """A sender for run_phase: GET /whoami.json, whose answer must name the user's role."""
+
+    def send(client: bench_http.Client, _item, _token: str) -> tuple[float, str | None]:
+        started = time.perf_counter()
+        status, _, body = client.request("GET", "/whoami.json")
+        ms = (time.perf_counter() - started) * 1000
+        return ms, None if status == 200 and role in body else f"{status}"
+
+    return send
+
+
+def run_phase(clients, items, requests: int, send, prepare=None):
+    """Each client sends WARMUP untimed then `requests` timed requests, all clients starting
+    together: `send(client, item, token) -> (ms, problem)`, the items of client i being
+    items[i::len(clients)] in turn; `prepare(client) -> token` runs once before (e.g. the CSRF
+    token). Returns (sorted latencies, errors, wall seconds of the timed part)."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     barrier = threading.Barrier(len(clients) + 1)
 
     def worker(i: int, client: bench_http.Client) -> None:
-        mine = numbers[i :: len(clients)]
+        mine = items[i :: len(clients)]
         own: list[float] = []
         bad: list[str] = []
         try:
             # Each client reads its form on its own connection, just before it starts.
-            token = csrf_of(client) if checks else ""
+            token = prepare(client) if prepare else ""
             for n in range(WARMUP + requests):
                 if n == WARMUP:
                     own.clear()
@@ -166,13 +191,7 @@ def run_phase(clients, numbers, requests: int, checks: bool):
                     # The wait may outlast the server's keep-alive: refresh the connection
                     # with an untimed GET (a POST is never retried: it would log twice).
                     client.request("GET", "/healthz")
-                if checks:
-                    ms, problem = check(client, mine[n % len(mine)], token)
-                else:
-                    started = time.perf_counter()
-                    status, _, body = client.request("GET", "/whoami.json")
-                    ms = (time.perf_counter() - started) * 1000
-                    problem = None if status == 200 and b"provider_clerk" in body else f"{status}"
+                ms, problem = send(client, mine[n % len(mine)], token)
                 own.append(ms)
                 if problem:
                     bad.append(problem)
@@ -226,10 +245,11 @@ def main() -> int:
             pids = [os.getpid(), *server.pids()]
             peaks_ok = common.reset_peak(pids)
             few = clients[:FEW]
-            floor, e1, floor_s = run_phase(few, numbers, REQUESTS, checks=False)
-            figure, e2, figure_s = run_phase(few, numbers, REQUESTS, checks=True)
-            many_floor, e3, many_floor_s = run_phase(clients, numbers, MANY_REQUESTS, False)
-            many, e4, many_s = run_phase(clients, numbers[5000:], MANY_REQUESTS, checks=True)
+            floor_of = whoami(b"provider_clerk")
+            floor, e1, floor_s = run_phase(few, numbers, REQUESTS, floor_of)
+            figure, e2, figure_s = run_phase(few, numbers, REQUESTS, check, csrf_of)
+            many_floor, e3, many_floor_s = run_phase(clients, numbers, MANY_REQUESTS, floor_of)
+            many, e4, many_s = run_phase(clients, numbers[5000:], MANY_REQUESTS, check, csrf_of)
             peaks = [common.process_peak_mb(pid) for pid in pids]
         finally:
             for c in clients:
