@@ -15,9 +15,8 @@ from django.utils import timezone
 from mutuelle.benefits.models import Act, PackageKind, PackageVersion
 from mutuelle.benefits.queries import terms_of
 from mutuelle.benefits.rules import ActFacts
-from mutuelle.contributions.coverage_reads import coverage_of
+from mutuelle.contributions.coverage_reads import coverage_at_dates
 from mutuelle.contributions.models import OpeningConsumption
-from mutuelle.members.models import Membership
 from mutuelle.providers import queries as providers
 from mutuelle.providers import rules as provider_rules
 from mutuelle.providers.models import ProviderProfile
@@ -104,16 +103,17 @@ def _conventions(
             organization_id__in={c.provider_id for c in claims}
         )
     }
+    read = providers.ConventionsOf()
     for c in claims:
         key = (c.provider_id, c.organization_id, c.care_from)
         if key in found:
             continue
-        conventions = providers.conventions_in_force(c.provider_id, c.organization, c.care_from)
+        conventions = read.in_force(c.provider_id, c.organization, c.care_from)
         if not conventions:
             found[key] = (None, provider_rules.EMPTY_TABLE)
             continue
         convention = conventions[0]
-        schedule = providers.schedule_in_force(convention, c.care_from)
+        schedule = read.schedule(convention, c.care_from)
         table = providers.tariff_table(schedule) if schedule else provider_rules.EMPTY_TABLE
         facts = rules.ConventionFacts(
             in_force=True,
@@ -201,14 +201,37 @@ def load_usage(household_ids, person_ids, exclude_claims, versions: _Versions) -
             deductible=deductible,
             letter=letter or "",
         )
-    decided = (
-        Claim.unscoped.filter(status__in=CONSUMING, person_id__in=list(person_ids))
-        .exclude(pk__in=list(exclude_claims))
-        .prefetch_related("lines")
+    # Duplicates: the fingerprints of the beneficiaries' decided claims, from plain values
+    # (a year of claims per beneficiary: no model instances, no query per claim).
+    decided = Claim.unscoped.filter(status__in=CONSUMING, person_id__in=list(person_ids)).exclude(
+        pk__in=list(exclude_claims)
     )
-    for claim in decided:
-        for fingerprint in rules.claim_fingerprints(claim_input(claim, list(claim.lines.all()))):
-            usage.claims.add(fingerprint)
+    lines_of: dict[int, list[rules.LineIn]] = defaultdict(list)
+    for claim_id, pk, code, quantity, price, on in ClaimLine.unscoped.filter(
+        claim__in=decided
+    ).values_list("claim_id", "pk", "act_code", "quantity", "unit_price", "on"):
+        lines_of[claim_id].append(rules.LineIn(pk, code, quantity, price, on))
+    for pk, household, person, provider, care_from, care_to, reference in decided.values_list(
+        "pk",
+        "household_id",
+        "person_id",
+        "provider_id",
+        "care_from",
+        "care_to",
+        "external_reference",
+    ):
+        claim = rules.ClaimIn(
+            key=pk,
+            household=household,
+            person=person,
+            provider=provider,
+            care_from=care_from,
+            care_to=care_to,
+            submitted_on=care_from,  # not part of a fingerprint
+            lines=tuple(lines_of.get(pk, ())),
+            external_key=reference,
+        )
+        usage.claims.update(rules.claim_fingerprints(claim))
     return usage
 
 
@@ -244,21 +267,16 @@ def load_batch(claims: list[Claim]) -> Batch:
     codes = {x.act_code for ls in lines.values() for x in ls}
     acts = _acts(claims, codes)
     memberships = {c.membership_id: c.membership for c in claims}
-    # Coverage at each claim's first date of care: one read per distinct date.
-    by_day: dict[date, list[Membership]] = defaultdict(list)
-    for c in claims:
-        by_day[c.care_from].append(memberships[c.membership_id])
-    coverage = {day: coverage_of(ms, day) for day, ms in by_day.items()}
+    # Coverage at each claim's first date of care, the facts read once for the batch.
+    coverage = coverage_at_dates((c.membership_id, c.care_from) for c in claims)
     versions = _Versions()
-    versions.load(
-        {v for results in coverage.values() for r in results.values() for v in r.versions}
-    )
-    coverage_versions = {c.pk: coverage[c.care_from][c.membership_id].versions for c in claims}
+    versions.load({v for result in coverage.values() for v in result.versions})
+    coverage_versions = {c.pk: coverage[c.membership_id, c.care_from].versions for c in claims}
     today = timezone.localdate()
     contexts = {}
     currency = {c.organization_id: c.organization.currency for c in claims}
     for c, claim_in in zip(claims, inputs, strict=True):
-        result = coverage[c.care_from][c.membership_id]
+        result = coverage[c.membership_id, c.care_from]
         person = c.person
         facts, table = conventions[(c.provider_id, c.organization_id, c.care_from)]
         ordered = versions.ordered(result.versions)

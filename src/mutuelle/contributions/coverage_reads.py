@@ -114,6 +114,20 @@ def coverage_of(memberships: Iterable[Membership], on: date) -> dict[int, covera
     return coverage.coverage_many(facts_of(rows, holdings, extra, status_histories(ids)), on)
 
 
+def coverage_at_dates(
+    pairs: Iterable[tuple[int, date]],
+) -> dict[tuple[int, date], coverage.Coverage]:
+    """Coverage of (membership id, date) pairs: a batch of claims, each at its date of care.
+    The facts are read once for all the memberships, whatever the number of dates."""
+    pairs = set(pairs)
+    ids = {pk for pk, _ in pairs}
+    rows = list(Membership.unscoped.filter(pk__in=ids).values_list(*FIELDS))
+    holdings = {org: compulsory_holdings(org) for org in {r[1] for r in rows}}
+    extra = complementary_holdings({r[2] for r in rows if r[2]})
+    facts = facts_of(rows, holdings, extra, status_histories(ids))
+    return {(pk, on): coverage.coverage_at(facts[pk], on) for pk, on in pairs}
+
+
 def coverage_report(organization: Organization, on: date, chunk: int = 50000) -> Counter:
     """Coverage of every member of a mutual at one date, in bulk: counts by reason ("covered"
     for the covered). Reads memberships and statuses a chunk at a time.

@@ -141,6 +141,42 @@ def conventions_in_force(provider_id: int, mutual: Organization, on: date) -> li
     return sorted(found, key=lambda c: (-c.party.depth, c.start, c.pk))
 
 
+class ConventionsOf:
+    """conventions_in_force and schedule_in_force for many dates of one batch (claims): the
+    conventions and adopted schedules of each (provider, mutual) are read once, then chosen
+    per date in memory with the same rules."""
+
+    def __init__(self):
+        self._conventions: dict[tuple[int, int], list[Convention]] = {}
+        self._schedules: dict[int, list[TariffSchedule]] = {}
+
+    def in_force(self, provider_id: int, mutual: Organization, on: date) -> list[Convention]:
+        key = (provider_id, mutual.pk)
+        if key not in self._conventions:
+            self._conventions[key] = sorted(
+                Convention.unscoped.filter(
+                    provider_id=provider_id, party_id__in=_lineage(mutual)
+                ).select_related("party"),
+                key=lambda c: (-c.party.depth, c.start, c.pk),
+            )
+        return [
+            c for c in self._conventions[key] if c.start <= on and (c.end is None or c.end >= on)
+        ]
+
+    def schedule(self, convention: Convention, on: date) -> TariffSchedule | None:
+        if convention.pk not in self._schedules:
+            self._schedules[convention.pk] = list(
+                TariffSchedule.unscoped.filter(
+                    convention=convention, status=ScheduleStatus.ADOPTED
+                ).order_by("-effective_from")
+            )
+        for s in self._schedules[convention.pk]:
+            starts = s.effective_from  # adopted schedules have their dates
+            if starts and starts <= on and (s.effective_to is None or s.effective_to >= on):
+                return s
+        return None
+
+
 def mutuals_served(provider_id: int, on: date) -> set[int]:
     """Ids of the mutuals served by a convention in force with the provider on `on`: a
     mutual's own, and every mutual under a union (or higher) party."""

@@ -23,6 +23,7 @@ from mutuelle.core import audit
 from mutuelle.core.models import Organization
 from mutuelle.core.permissions import can
 from mutuelle.core.roles import Perm
+from mutuelle.lib.bulk import update_rows
 from mutuelle.members.models import Household, Membership
 from mutuelle.providers.queries import mutuals_served
 
@@ -347,10 +348,8 @@ def adjudicate(actor, claims: list[Claim]) -> list[rules.ClaimDecision]:
                 data={"decision": decision.status, "covered": str(decision.covered)},
             )
         )
-    ClaimLine.unscoped.bulk_update(changed_lines, LINE_FIELDS, batch_size=2000)
-    Claim.unscoped.bulk_update(
-        loaded, ["decision", "reasons", "status", "adjudicated_at", *TOTALS], batch_size=2000
-    )
+    update_rows(changed_lines, LINE_FIELDS)
+    update_rows(loaded, ["decision", "reasons", "status", "adjudicated_at", *TOTALS])
     ClaimEvent.unscoped.bulk_create(events, batch_size=2000)
     if loaded:
         audit.record(
