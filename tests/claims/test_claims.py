@@ -202,3 +202,16 @@ def test_each_kind_of_claim_is_owed_to_its_payee():
     assert _operation(Claim(kind="third_party")) == "claim_approved"
     assert _operation(Claim(kind="reimbursement")) == "reimbursement_approved"
     assert _operation(Claim(kind="cash_benefit")) == "cash_benefit_approved"
+
+
+def test_a_claim_in_medical_review_is_closed_by_the_adviser_only(world):
+    from mutuelle.claims.actions import review
+
+    home, _version = claims_world(world)
+    claim = new_claim(world, home, [("CONS-MG", 1, "2000")])
+    actions.adjudicate(world.claims, [claim])
+    Claim.unscoped.filter(pk=claim.pk).update(status="in_review")  # as the triage leaves it
+    with pytest.raises(ValidationError) as refused:
+        actions.approve(world.claims, claim)
+    assert refused.value.code == "claim.in_review"
+    assert review.finish_review(world.adviser, claim, "Seen.").status == "approved"

@@ -74,8 +74,11 @@ def test_the_claims_officer_closes_the_claim_without_seeing_diagnoses(client, wo
     home, _version = claims_world(world)
     number = Membership.unscoped.get(person=home.head).number
     client.force_login(world.clerk)
+    # Checked at the desk on the day of care: nothing sends the claim to medical review.
+    client.post(reverse("eligibility"), {"number": number, "care_date": "2026-05-04"})
     client.post(reverse("claim_new"), form_data(number, [("CONS-MG", "1", "2000")]))
     claim = Claim.unscoped.get()
+    assert claim.status == "adjudicated"
     officer = world.persona(Role.CLAIMS_OFFICER)
     client.force_login(officer)
     page = client.get(reverse("claim_detail", args=[claim.uuid])).content.decode()

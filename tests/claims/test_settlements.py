@@ -112,6 +112,21 @@ def test_it_settles_a_month_from_the_statement_to_the_payment(world):
     assert list(Claim.unscoped.filter(settlement=june)) == [later]  # care before June, not paid
 
 
+def test_a_claim_under_an_open_dispute_waits_for_the_decision(world):
+    from mutuelle.claims.actions import review
+
+    home, _version = claims_world(world)
+    clean = approved(world, home, [("CONS-MG", 1, "2000")])
+    contested = approved(world, home, [("CONS-INF", 1, "1000")], care_from=date(2026, 5, 5))
+    assert contested.status == "approved"
+    dispute = review.open_dispute(world.clerk, contested, "Paid at the nurse's rate: see file.")
+    may = statement_for(world)
+    assert list(Claim.unscoped.filter(settlement=may)) == [clean]
+    review.decide_dispute(world.adviser, dispute, upheld=False, note="The decision stands.")
+    june = statement_for(world, date(2026, 6, 1), date(2026, 6, 30))
+    assert list(Claim.unscoped.filter(settlement=june)) == [contested]
+
+
 def test_the_maker_never_approves_their_own_payment_order(world):
     home, _version = claims_world(world)
     approved(world, home, [("CONS-MG", 1, "2000")])

@@ -63,3 +63,18 @@ def test_each_row_gets_its_own_values_of_every_type(lines):
 
 def test_nothing_to_write_writes_nothing(lines):
     assert update_rows([], ["covered"]) == 0
+
+
+def test_many_rows_take_the_copy_path_on_postgresql_with_the_same_result(lines, monkeypatch):
+    from mutuelle.lib import bulk
+
+    monkeypatch.setattr(bulk, "COPY_FROM", 2)  # five lines: above it
+    for i, line in enumerate(lines):
+        line.covered = Decimal(i)
+        line.reasons = [["claim.waiting", {"days": i}]]
+        line.on = None
+    assert update_rows(lines, ["covered", "reasons", "on"]) == 5
+    stored = ClaimLine.unscoped.filter(claim=lines[0].claim_id).order_by("pk")
+    assert [(x.covered, x.reasons, x.on) for x in stored] == [
+        (Decimal(i), [["claim.waiting", {"days": i}]], None) for i in range(5)
+    ]

@@ -11,8 +11,9 @@ writes 14 columns of thousands of lines per chunk: there, bulk_update took most 
     WHERE t.id = v.column1
 
 (SQLite since 3.33): the values are bound as parameters, and the database joins on the
-primary key. On PostgreSQL the rows are COPYed into a temporary table of the same column types
-and joined from there: no statement text to build or parse whatever the number of rows.
+primary key. On PostgreSQL, from COPY_FROM rows, the rows are COPYed into a temporary table of
+the same column types and joined from there: no statement text to build or parse, whatever
+the number of rows.
 """
 
 from collections.abc import Sequence
@@ -23,6 +24,9 @@ from django.db.models import Model
 
 # Bound parameters per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535).
 MAX_PARAMS = 30_000
+# From this many rows, PostgreSQL gets them by COPY (a temporary table: four statements, but no
+# statement text growing with the rows); below, one UPDATE ... FROM (VALUES ...).
+COPY_FROM = 100
 
 
 def update_rows(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 2000) -> int:
@@ -34,14 +38,22 @@ def update_rows(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     columns: list[Any] = [meta.pk, *(meta.get_field(name) for name in fields)]
-    if connection.vendor == "postgresql":
+    postgres = connection.vendor == "postgresql"
+    if postgres and len(objs) > COPY_FROM:
         return _copy_and_join(connection, model, objs, columns)
     quote = connection.ops.quote_name
+
+    def value(i: int) -> str:
+        # PostgreSQL types a VALUES column from its parameters (all NULL: text): cast to the
+        # column's type. SQLite must not (a date cast to NUMERIC becomes a number).
+        name = f"v.column{i + 1}"
+        return f"CAST({name} AS {columns[i].cast_db_type(connection)})" if postgres else name
+
     assignments = ", ".join(
-        f"{quote(field.column)} = v.column{i + 1}" for i, field in enumerate(columns) if i
+        f"{quote(field.column)} = {value(i)}" for i, field in enumerate(columns) if i
     )
     table = quote(meta.db_table)
-    where = f"{table}.{quote(columns[0].column)} = v.column1"
+    where = f"{table}.{quote(columns[0].column)} = {value(0)}"
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     per_statement = max(1, min(batch_size, MAX_PARAMS // len(columns)))
     written = 0

@@ -53,6 +53,7 @@ ERRORS = {
     "claim.unknown_referral": _("No referral %(number)s for this member."),
     "claim.not_a_provider": _("Claims are made against a health care provider."),
     "claim.wrong_status": _("The claim is no longer %(status)s."),
+    "claim.in_review": _("This claim is in medical review: the medical adviser closes it."),
 }
 
 
@@ -387,6 +388,9 @@ def approve(actor, claim: Claim, note: str = "", *, perm: str = Perm.ADJUDICATE_
     )
     if current.status not in (ClaimStatus.ADJUDICATED, ClaimStatus.IN_REVIEW):
         raise reason_error("claim.wrong_status", status=ClaimStatus.ADJUDICATED.label)
+    if current.status == ClaimStatus.IN_REVIEW and perm != Perm.REVIEW_CLAIMS:
+        # A flagged claim waits for the adviser: the claims officer cannot wave it through.
+        raise reason_error("claim.in_review")
     to = ClaimStatus.APPROVED if current.covered > 0 else ClaimStatus.REJECTED
     moved = Claim.unscoped.filter(pk=current.pk, status=current.status).update(
         status=to, approved_at=timezone.now()

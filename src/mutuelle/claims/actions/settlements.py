@@ -39,6 +39,7 @@ from ..models import (
     ClaimKind,
     ClaimLine,
     ClaimStatus,
+    DisputeStatus,
     PayeeKind,
     Settlement,
     SettlementLine,
@@ -94,13 +95,15 @@ class Payee:
 
 def _claims_of(mutual: Organization, payee: Payee, end: date):
     """Approved claims of the payee not yet in a settlement, care begun by `end` (a late one
-    from an earlier month is paid with this period's, never forgotten)."""
+    from an earlier month is paid with this period's, never forgotten). A claim under an open
+    dispute waits: it is paid, at the amount the adviser decides, in the first statement
+    after the decision."""
     qs = Claim.unscoped.filter(
         organization=mutual,
         status=ClaimStatus.APPROVED,
         settlement__isnull=True,
         care_from__lte=end,
-    )
+    ).exclude(disputes__status=DisputeStatus.OPEN)
     if payee.provider is not None:
         return qs.filter(provider=payee.provider, kind=ClaimKind.THIRD_PARTY)
     member = payee.member
