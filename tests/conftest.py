@@ -129,9 +129,11 @@ def world(db):
 def _fresh_tariff_tables():
     # Adopted tariff tables are cached per process; a rolled-back test database gives row ids
     # (and frozen clocks give adoption times) back to the next test's schedules.
+    from mutuelle.claims.triage import clear_statistics
     from mutuelle.providers.queries import clear_table_cache
 
     clear_table_cache()
+    clear_statistics()  # the triage's window statistics, kept per process too
 
 
 @pytest.fixture(autouse=True)

@@ -173,3 +173,30 @@ def test_every_flag_reads_as_a_sentence():
         assert explain(tr.RANDOM_SAMPLE, {"rate": "0.01"}) == "Drawn in the random sample (1 %)."
         assert "acts per visit" in explain(tr.PROVIDER_DRIFT, params[tr.PROVIDER_DRIFT])
         assert "never checked" in explain(tr.NO_ELIGIBILITY_CHECK, {"never_checked": "True"})
+
+
+def test_the_window_statistics_are_kept_until_the_window_may_have_moved(world, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mutuelle.claims import triage
+
+    calls = []
+    real = triage.statistics
+    monkeypatch.setattr(triage, "statistics", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(triage, "_KEPT", {})  # this test's own
+    home, _version = claims_world(world)
+    for day in (4, 5, 6):
+        submit(world, home, [("CONS-MG", 1, "2000")], care=date(2026, 5, day))
+    now = timezone.now()
+    first = triage.kept_statistics(world.mutual_a, QUIET, now, 1)
+    assert len(calls) == 1 and sum(p.claims for p in first.providers.values()) == 3
+    # A batch small beside the window: the same statistics...
+    monkeypatch.setattr(triage, "REFRESH_SHARE", Decimal("0.5"))
+    assert triage.kept_statistics(world.mutual_a, QUIET, now, 0) is first
+    # ...but not once the claims triaged since reach the share, nor after REFRESH_AGE.
+    triage.kept_statistics(world.mutual_a, QUIET, now, 2)
+    assert len(calls) == 2
+    triage.kept_statistics(world.mutual_a, QUIET, now + triage.REFRESH_AGE + timedelta(1), 0)
+    assert len(calls) == 3

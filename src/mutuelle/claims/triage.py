@@ -13,7 +13,8 @@ claims is compared within its union (every mutual under its parent). Peers of a 
 the other providers of its care level (providers.ProviderProfile.care_level) in that window."""
 
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -152,6 +153,44 @@ def statistics(mutual: Organization, thresholds: tr.Thresholds, now=None) -> tr.
     return tr.build_stats(counts, totals, thresholds)
 
 
+@dataclass
+class _Kept:
+    stats: tr.Stats
+    population: int  # decided claims in the window when computed
+    added: int  # claims triaged against it since
+    at: datetime
+
+
+_KEPT: dict[tuple[int, tr.Thresholds], _Kept] = {}
+# The window's statistics move slowly: they are computed again once the claims triaged since
+# reach this share of the population they were computed on, or after this age. A batch of a
+# million claims reads its window a few dozen times instead of once per chunk (each read
+# aggregates the whole window), and a screen's one claim reads it every few minutes at most.
+REFRESH_SHARE = Decimal("0.10")
+REFRESH_AGE = timedelta(minutes=10)
+
+
+def kept_statistics(mutual: Organization, thresholds: tr.Thresholds, now, batch: int) -> tr.Stats:
+    """statistics(), computed again only when the window may have moved (see REFRESH_*)."""
+    key = (mutual.pk, thresholds)
+    kept = _KEPT.get(key)
+    if (
+        kept is not None
+        and kept.added + batch <= kept.population * REFRESH_SHARE
+        and timedelta(0) <= now - kept.at < REFRESH_AGE
+    ):
+        kept.added += batch
+        return kept.stats
+    stats = statistics(mutual, thresholds, now)
+    population = sum(p.claims for p in stats.providers.values())
+    _KEPT[key] = _Kept(stats, population, batch, now)
+    return stats
+
+
+def clear_statistics() -> None:
+    _KEPT.clear()
+
+
 # --- facts --------------------------------------------------------------------------------
 
 
@@ -255,7 +294,8 @@ def flag_claims(
         o.pk: o for o in Organization.unscoped.filter(pk__in={c.organization_id for c in loaded})
     }
     now = timezone.now()
-    stats = {pk: statistics(org, thresholds, now) for pk, org in orgs.items()}
+    batch = len(loaded)
+    stats = {pk: kept_statistics(org, thresholds, now, batch) for pk, org in orgs.items()}
     facts = facts_of(loaded, thresholds)
     flags: list[ReviewFlag] = []
     events: list[ClaimEvent] = []
