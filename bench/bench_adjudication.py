@@ -404,7 +404,7 @@ def _price(rng, code) -> Decimal:
 
 def _visit(rng, day, who, provider="centre") -> dict:
     lines = [("CONS-INF" if rng.random() < 0.6 else "CONS-MG", 1)]
-    for code in rng.sample(VISIT_ACTS, rng.choice((0, 1, 1, 2, 2, 3))):
+    for code in rng.sample(VISIT_ACTS, rng.choice((1, 1, 2, 2, 3, 4))):
         lines.append((code, 1 if not code.startswith("MED") else rng.randint(1, 2)))
     return {"who": who, "provider": provider, "day": day, "lines": lines}
 

@@ -17,9 +17,10 @@ the number of rows.
 """
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Model
 
 # Bound parameters per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535).
@@ -27,6 +28,18 @@ MAX_PARAMS = 30_000
 # From this many rows, PostgreSQL gets them by COPY (a temporary table: four statements, but no
 # statement text growing with the rows); below, one UPDATE ... FROM (VALUES ...).
 COPY_FROM = 100
+# Fields whose Python values psycopg's COPY writes as they are (foreign keys: their ids).
+COPIED_AS_THEY_ARE = (
+    models.AutoField,
+    models.BigAutoField,
+    models.IntegerField,
+    models.DecimalField,
+    models.CharField,
+    models.TextField,
+    models.DateField,  # DateTimeField too (a subclass)
+    models.BooleanField,
+    models.ForeignKey,
+)
 
 
 def update_rows(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 2000) -> int:
@@ -86,14 +99,16 @@ def _copy_and_join(connection, model, objs, columns) -> int:
             f"CREATE TEMPORARY TABLE _update_rows ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {names} FROM {table} WITH NO DATA"
         )
+        values = attrgetter(*(f.attname for f in columns))
+        # psycopg writes numbers, text, dates and None as they are; only the other fields
+        # (JSON...) need Django's preparation. (Preparing every value took a third of the time.)
+        prepared = [(i, f) for i, f in enumerate(columns) if not isinstance(f, COPIED_AS_THEY_ARE)]
         with cursor.cursor.copy(f"COPY _update_rows ({names}) FROM STDIN") as copy:
             for obj in objs:
-                copy.write_row(
-                    [
-                        f.get_db_prep_save(getattr(obj, f.attname), connection=connection)
-                        for f in columns
-                    ]
-                )
+                row = list(values(obj))
+                for i, f in prepared:
+                    row[i] = f.get_db_prep_save(row[i], connection=connection)
+                copy.write_row(row)
         cursor.execute(
             f"UPDATE {table} SET {assignments} FROM _update_rows u "  # noqa: S608
             f"WHERE {table}.{pk} = u.{pk}"
