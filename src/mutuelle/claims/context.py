@@ -149,77 +149,33 @@ def _acts(claims: list[Claim], codes: set[str]) -> dict[int, dict[str, ActFacts]
 def load_usage(household_ids, person_ids, exclude_claims, versions: _Versions) -> rules.Usage:
     """What the households already consumed: the lines of their decided claims (adjudicated
     and not rejected, whatever their date), the fingerprints of their claims for duplicates,
-    and the consumption imported when the mutual went live."""
+    and the consumption imported when the mutual went live. One query reads the lines of the
+    households' decided claims for all three (plain values: no model instances)."""
     usage = rules.Usage()
+    person_ids = set(person_ids)
     consuming = Q(claim__status__in=CONSUMING) & ~Q(claim_id__in=list(exclude_claims))
     rows = ClaimLine.unscoped.filter(
         consuming, claim__household_id__in=list(household_ids)
-    ).values_list(
-        "claim__person_id",
-        "claim__household_id",
-        "claim__provider_id",
-        "claim__care_from",
-        "claim__episode_id",
-        "claim__letter__number",
-        "on",
-        "act_code",
-        "package_id_used",
-        "target",
-        "covered_quantity",
-        "covered",
-        "deductible",
-    )
-    for (
-        person,
-        household,
-        provider,
-        care_from,
-        episode,
-        letter,
-        on,
-        code,
-        package,
-        target,
-        units,
-        paid,
-        deductible,
-    ) in rows:
-        day = on or care_from
-        usage.lines.add(rules.line_fingerprint(person, code, day, provider))
-        if package is None:
-            continue
-        usage.consume(
-            package=package,
-            person=person,
-            household=household,
-            on=day,
-            act_code=code,
-            target=target,
-            units=units,
-            paid=paid,
-            episode=episode,
-            deductible=deductible,
-            letter=letter or "",
-        )
-    # Duplicates: the fingerprints of the beneficiaries' decided claims, from plain values
-    # (a year of claims per beneficiary: no model instances, no query per claim).
-    decided = Claim.unscoped.filter(status__in=CONSUMING, person_id__in=list(person_ids)).exclude(
-        pk__in=list(exclude_claims)
-    )
+    ).values_list(*USAGE_FIELDS)
+    claims: dict[int, tuple] = {}
     lines_of: dict[int, list[rules.LineIn]] = defaultdict(list)
-    for claim_id, pk, code, quantity, price, on in ClaimLine.unscoped.filter(
-        claim__in=decided
-    ).values_list("claim_id", "pk", "act_code", "quantity", "unit_price", "on"):
-        lines_of[claim_id].append(rules.LineIn(pk, code, quantity, price, on))
-    for pk, household, person, provider, care_from, care_to, reference in decided.values_list(
-        "pk",
-        "household_id",
-        "person_id",
-        "provider_id",
-        "care_from",
-        "care_to",
-        "external_reference",
-    ):
+    for row in rows:
+        _use(usage, row)
+        claim_id, person = row[0], row[1]
+        if person in person_ids:
+            claims[claim_id] = row[1:5] + row[13:15]
+            lines_of[claim_id].append(rules.LineIn(row[15], row[8], row[16], row[17], row[7]))
+    # Beneficiaries without a household (their claims are not in the query above).
+    loose = person_ids - {c[0] for c in claims.values()}
+    if loose:
+        for row in ClaimLine.unscoped.filter(
+            consuming, claim__person_id__in=list(loose), claim__household_id__isnull=True
+        ).values_list(*USAGE_FIELDS):
+            _use(usage, row)
+            claims[row[0]] = row[1:5] + row[13:15]
+            lines_of[row[0]].append(rules.LineIn(row[15], row[8], row[16], row[17], row[7]))
+    # Duplicates: the fingerprints of the beneficiaries' decided claims.
+    for pk, (person, household, provider, care_from, care_to, reference) in claims.items():
         claim = rules.ClaimIn(
             key=pk,
             household=household,
@@ -228,11 +184,56 @@ def load_usage(household_ids, person_ids, exclude_claims, versions: _Versions) -
             care_from=care_from,
             care_to=care_to,
             submitted_on=care_from,  # not part of a fingerprint
-            lines=tuple(lines_of.get(pk, ())),
+            lines=tuple(lines_of[pk]),
             external_key=reference,
         )
         usage.claims.update(rules.claim_fingerprints(claim))
     return usage
+
+
+USAGE_FIELDS = (
+    "claim_id",  # 0
+    "claim__person_id",
+    "claim__household_id",
+    "claim__provider_id",
+    "claim__care_from",
+    "claim__episode_id",  # 5
+    "claim__letter__number",
+    "on",
+    "act_code",
+    "package_id_used",
+    "target",  # 10
+    "covered_quantity",
+    "covered",
+    "claim__care_to",
+    "claim__external_reference",
+    "pk",  # 15
+    "quantity",
+    "unit_price",
+    "deductible",
+)
+
+
+def _use(usage: rules.Usage, row: tuple) -> None:
+    """One decided line into the usage: its fingerprint, and what it consumed."""
+    person, household, provider, care_from, episode, letter, on, code = row[1:9]
+    day = on or care_from
+    usage.lines.add(rules.line_fingerprint(person, code, day, provider))
+    if row[9] is None:  # no package paid for it
+        return
+    usage.consume(
+        package=row[9],
+        person=person,
+        household=household,
+        on=day,
+        act_code=code,
+        target=row[10],
+        units=row[11],
+        paid=row[12],
+        episode=episode,
+        deductible=row[18],
+        letter=letter or "",
+    )
 
 
 def _opening(usage: rules.Usage, claims, coverage_versions, versions: _Versions) -> None:
