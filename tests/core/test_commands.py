@@ -27,13 +27,24 @@ def test_generate_is_deterministic():
     assert managers.count() == 6
 
 
-def test_the_demo_network_loads_once_with_one_login_per_role(capsys):
+def test_the_demo_network_loads_once_with_every_part(capsys):
+    # The demo takes seconds to load: it is loaded once here, and each area's checks of it
+    # (tests/<area>/demo_checks.py) run on it.
+    from ..benefits import demo_checks as benefits
+    from ..claims import demo_checks as claims
+    from ..providers import demo_checks as providers
+
     call_command("demo")
     call_command("demo")
     out = capsys.readouterr().out
     assert "already loaded" in out and "gerant.km" in out
     assert set(RoleGrant.objects.values_list("role", flat=True)) == set(Role.values)
     assert User.objects.get(username="gerant.km").check_password(network.password_for("gerant.km"))
+    check_the_register_has_polygamous_withdrawn_and_deceased_members()
+    benefits.check_catalogue_and_packages_in_force()
+    providers.check_profiles_conventions_and_adopted_tariffs()
+    providers.check_logins_see_their_conventions()
+    claims.check_claims_with_every_kind_of_outcome()
 
 
 def test_generated_households_are_the_same_for_the_same_seed(world):
@@ -63,12 +74,11 @@ def test_generated_households_are_the_same_for_the_same_seed(world):
     assert heads == 30 == Household.unscoped.exclude(head=None).count()
 
 
-def test_the_demo_register_has_polygamous_withdrawn_and_deceased_members():
+def check_the_register_has_polygamous_withdrawn_and_deceased_members():
     from django.db.models import Count
 
     from mutuelle.members.models import Household, Membership
 
-    call_command("demo")
     assert Household.unscoped.count() == 600
     assert (
         Household.unscoped.annotate(spouses=Count("persons", filter=models_q("spouse")))

@@ -1,9 +1,8 @@
-"""The demo network's providers, conventions and tariffs."""
+"""The demo network's providers, conventions and tariffs (called by
+tests/core/test_commands.py, which loads the demo once for every area's checks)."""
 
 from decimal import Decimal
 
-import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from mutuelle.core.models import Organization, Place
@@ -12,11 +11,8 @@ from mutuelle.providers import queries
 from mutuelle.providers.models import ProviderProfile
 from mutuelle.providers.rules import place_chain
 
-pytestmark = pytest.mark.django_db
 
-
-def test_the_demo_has_profiles_conventions_and_adopted_tariffs():
-    call_command("demo")
+def check_profiles_conventions_and_adopted_tariffs():
     today = timezone.localdate()
     org = {o.code: o for o in Organization.unscoped.all()}
     levels = dict(ProviderProfile.unscoped.values_list("organization__code", "care_level"))
@@ -48,10 +44,9 @@ def test_the_demo_has_profiles_conventions_and_adopted_tariffs():
     assert queries.tariff_table(hrth).price("ACC-CES") == Decimal(85000)
 
 
-def test_demo_logins_see_their_conventions():
+def check_logins_see_their_conventions():
     from mutuelle.core.models import User
 
-    call_command("demo")
     visible = {
         u.username: sorted(
             queries.visible_conventions(u, Perm.VIEW_PROVIDERS).values_list(
