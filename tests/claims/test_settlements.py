@@ -366,3 +366,22 @@ def test_the_screens_walk_the_same_path(client, world):
         },
     )
     assert answer.status_code == 302 and Advance.unscoped.get().amount == 5000
+
+
+def test_a_provider_clerk_reads_the_statements_of_their_provider_only(client, world):
+    from tests.conftest import make_user
+
+    home, _version = claims_world(world)
+    approved(world, home, [("CONS-MG", 1, "2000")])
+    s = statement_for(world)
+    client.force_login(world.clerk)
+    assert s.number.encode() in client.get("/claims/settlements/").content
+    page = client.get(f"/claims/settlements/{s.uuid}/")
+    assert page.status_code == 200 and b"prepare-order" not in page.content
+    assert client.get(f"/claims/settlements/{s.uuid}/statement.pdf").status_code == 200
+    assert client.post(f"/claims/settlements/{s.uuid}/order/").status_code in (302, 403, 404)
+    assert Settlement.unscoped.get(pk=s.pk).status == "draft"  # reading only
+    other = make_user("clerk-b", Role.PROVIDER_CLERK, Scope.PROVIDER, org=world.provider_b)
+    client.force_login(other)
+    assert s.number.encode() not in client.get("/claims/settlements/").content
+    assert client.get(f"/claims/settlements/{s.uuid}/").status_code == 404

@@ -112,6 +112,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
         ("letter_request", _("Request a guarantee letter")),
         ("claim_new", _("Submit a claim")),
         ("claim_list", _("Follow your claims")),
+        ("settlement_list", _("Read the statements the mutuals pay you")),
     ],
 }
 

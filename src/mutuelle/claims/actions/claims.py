@@ -249,17 +249,13 @@ def _with_everything(ids):
     )
 
 
-def _lock_households(claim_ids) -> None:
-    """Row locks on the households, in id order (PostgreSQL; SQLite serializes writers)."""
-    households = (
-        Claim.unscoped.filter(pk__in=list(claim_ids))
-        .filter(household__isnull=False)
-        .values_list("household_id", flat=True)
-        .distinct()
-    )
+def _lock_households(claims: list[Claim]) -> None:
+    """Row locks on the households, in id order (PostgreSQL; SQLite serializes writers). A
+    claim's household never changes once submitted: the claims given say which."""
+    households = sorted({c.household_id for c in claims if c.household_id is not None})
     list(
         Household.unscoped.select_for_update()
-        .filter(pk__in=list(households))
+        .filter(pk__in=households)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -309,7 +305,7 @@ def adjudicate(actor, claims: list[Claim]) -> list[rules.ClaimDecision]:
     for c in claims:
         if actor is not None and not can(actor, Perm.ADJUDICATE_CLAIMS, c.organization):
             raise reason_error("claim.not_allowed")
-    _lock_households(ids)
+    _lock_households(claims)
     loaded = list(_with_everything(ids).filter(status=ClaimStatus.SUBMITTED))
     if len(loaded) != len(ids):
         raise reason_error("claim.wrong_status", status=ClaimStatus.SUBMITTED.label)

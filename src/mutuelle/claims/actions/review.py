@@ -37,6 +37,7 @@ from mutuelle.accounting.rules import LineValue
 from mutuelle.core import audit
 from mutuelle.core.permissions import can
 from mutuelle.core.roles import Perm
+from mutuelle.lib.bulk import update_rows
 
 from .. import context, rules
 from ..models import (
@@ -125,7 +126,7 @@ def _event(claim: Claim, actor, from_status: str, to_status: str, note="", **dat
 
 def _locked(claim: Claim, statuses) -> Claim:
     """The claim under a row lock, its household locked first (the engine's order)."""
-    _lock_households([claim.pk])
+    _lock_households([claim])
     current = (
         Claim.unscoped.select_for_update()
         .select_related("organization", "provider")
@@ -230,7 +231,7 @@ def redecide(claim: Claim) -> Claim:
         line.target = d.target
         line.covered_quantity = d.covered_quantity
         line.deductible = d.deductible
-    ClaimLine.unscoped.bulk_update(lines, LINE_FIELDS)
+    update_rows(lines, LINE_FIELDS)
     loaded.decision = _claim_status(engine, len(refused))
     loaded.reasons = _as_json(engine.reasons) if engine else []
     for name in TOTALS:

@@ -31,14 +31,17 @@ from mutuelle.providers.models import Convention
 from .. import statements
 from ..actions import settlements as actions
 from ..models import Advance, AdvanceKind, PayeeKind, Settlement, SettlementStatus
+from ..queries import provider_ids
 
 READ_PERMS = (Perm.ADJUDICATE_CLAIMS, Perm.APPROVE_SETTLEMENTS)
 
 
 def _visible(qs: QuerySet, user) -> QuerySet:
-    """Rows of the mutuals where the user adjudicates claims or approves settlements."""
+    """Rows of the mutuals where the user adjudicates claims or approves settlements, and a
+    provider clerk's own provider's statements (read only: what the mutual will pay it)."""
     first, second = (scope(qs, user, perm) for perm in READ_PERMS)
-    return qs.filter(pk__in=first.values("pk")) | qs.filter(pk__in=second.values("pk"))
+    own = qs.filter(provider_id__in=provider_ids(user, Perm.SUBMIT_CLAIMS))
+    return qs.filter(pk__in=first.values("pk")) | qs.filter(pk__in=second.values("pk")) | own
 
 
 def _mutuals(user, perm: str) -> QuerySet[Organization]:
@@ -46,6 +49,8 @@ def _mutuals(user, perm: str) -> QuerySet[Organization]:
 
 
 def _may_read(user) -> None:
+    if provider_ids(user, Perm.SUBMIT_CLAIMS):
+        return
     if not any(_mutuals(user, perm).exists() for perm in READ_PERMS):
         raise PermissionDenied(Perm.ADJUDICATE_CLAIMS)
 
