@@ -44,6 +44,29 @@ LETTER = LetterFacts("GL-7", D0 - days(2), D0 + days(10), D(20000))
 CHILD = PersonFacts(COVERED, sex="F", birth_date=date(2024, 1, 1), relationship="child")
 
 
+CASH_TERMS = Terms(
+    lines=(
+        Line(key="fun", kind="cash", cash_benefit="funeral", amount=D(50000)),
+        Line(key="mat", kind="cash", cash_benefit="maternity", amount=D(20000), waiting_days=270),
+        Line(
+            key="day",
+            kind="cash",
+            cash_benefit="daily_allowance",
+            amount=D(1000),
+            max_days=10,
+            applies_to="head",
+        ),
+    ),
+    ceiling_person=D(1000),  # care ceilings do not limit cash benefits
+)
+CASH = context(versions=(VersionTerms("v-cash", "pkg", CASH_TERMS),), convention=None)
+
+
+def cash(benefit="funeral", units=1, **kw):
+    """A cash-benefit claim: one line, the benefit and its units, no price asked."""
+    return claim(line(benefit, qty=units, price=D(0)), kind=rules.CASH_BENEFIT, **kw)
+
+
 @dataclass
 class Case:
     code: str
@@ -202,6 +225,23 @@ CASES = [
         usage={"household_year": {("pkg", "H1", 2026): D(79900)}},
         decision=REDUCED,
         status=PARTIAL,
+    ),
+]
+
+
+CASES += [
+    Case(
+        "claim.days_limited",
+        cash("daily_allowance", 15),
+        CASH,
+        decision=REDUCED,
+        status=PARTIAL,
+    ),
+    Case(
+        "claim.already_paid",
+        cash(key=2, care_from=D0 + days(1), submitted_on=D0 + days(1)),
+        CASH,
+        before=(cash(key=1),),
     ),
 ]
 
@@ -482,3 +522,36 @@ def test_a_refused_line_shows_what_was_asked_and_the_tariff():
     (x,) = run(claim(line("OPT", price=D(7000)))).lines
     assert [step for step, _ in x.trail] == ["asked", "tariff"]
     assert (x.asked, x.tariff_adjusted, x.rejected) == (D(7000), D(6000), D(6000))
+
+
+def test_a_cash_benefit_pays_the_package_amount_per_unit_without_a_convention():
+    twins = run(cash("maternity", 2), replace(CASH, person=replace(WOMAN, waiting_anchor=None)))
+    [x] = twins.lines
+    assert (twins.status, x.decision, x.asked, x.covered, x.rejected) == (
+        APPROVED,
+        APPROVED,
+        D(40000),
+        D(40000),
+        0,
+    )
+    assert x.target == "cash:maternity" and x.covered_quantity == 2 and balanced(x)
+    assert [step for step, _ in x.trail] == ["asked", "package", "fixed_amount", "covered"]
+
+
+def test_cash_benefits_keep_their_own_limits():
+    usage = Usage()
+    first = run(cash("daily_allowance", 6, episode="E1"), CASH, usage)
+    second = run(
+        cash("daily_allowance", 6, episode="E1", key=2, care_from=D0 + days(7)), CASH, usage
+    )
+    assert first.covered == D(6000) and second.covered == D(4000)  # ten days per incapacity
+    assert ("claim.days_limited", {"days": 4, "max": 10}) in second.lines[0].reasons
+    assert usage.person_year == {}  # the care ceiling (1,000) is not consumed, nor applied
+    spouse = run(cash("daily_allowance", 1), replace(CASH, person=WOMAN))
+    assert spouse.lines[0].reasons == [("claim.not_for_beneficiary", {"code": "daily_allowance"})]
+    waiting = run(
+        cash("maternity"), replace(CASH, person=replace(WOMAN, waiting_anchor=D0 - days(100)))
+    )
+    assert waiting.lines[0].reasons[0][0] == "claim.waiting"
+    unknown = run(cash("pension"), CASH)
+    assert unknown.lines[0].reasons == [("claim.unknown_act", {"code": "pension"})]

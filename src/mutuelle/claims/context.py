@@ -7,7 +7,7 @@ what the households already consumed (`Usage`). Nothing here decides anything.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -22,7 +22,7 @@ from mutuelle.providers import rules as provider_rules
 from mutuelle.providers.models import ProviderProfile
 
 from . import rules
-from .models import CONSUMING, Claim, ClaimLine
+from .models import CONSUMING, Claim, ClaimKind, ClaimLine
 
 
 @dataclass
@@ -259,6 +259,14 @@ def _opening(usage: rules.Usage, claims, coverage_versions, versions: _Versions)
                 usage.household_year[key] = usage.household_year.get(key, rules.ZERO) + amount
 
 
+def coverage_day(claim: Claim) -> date:
+    """The day whose coverage decides: the first day of care; for a funeral grant the day
+    before the death (on the day of death the member is no longer covered)."""
+    if claim.kind == ClaimKind.CASH_BENEFIT and claim.cash_benefit == "funeral":
+        return claim.care_from - timedelta(days=1)
+    return claim.care_from
+
+
 def load_batch(claims: list[Claim]) -> Batch:
     """Engine inputs for claims loaded with their lines (`prefetch_related("lines")`) and
     `select_related("organization", "person", "household__place", "membership", "letter")`."""
@@ -269,15 +277,15 @@ def load_batch(claims: list[Claim]) -> Batch:
     acts = _acts(claims, codes)
     memberships = {c.membership_id: c.membership for c in claims}
     # Coverage at each claim's first date of care, the facts read once for the batch.
-    coverage = coverage_at_dates((c.membership_id, c.care_from) for c in claims)
+    coverage = coverage_at_dates((c.membership_id, coverage_day(c)) for c in claims)
     versions = _Versions()
     versions.load({v for result in coverage.values() for v in result.versions})
-    coverage_versions = {c.pk: coverage[c.membership_id, c.care_from].versions for c in claims}
+    coverage_versions = {c.pk: coverage[c.membership_id, coverage_day(c)].versions for c in claims}
     today = timezone.localdate()
     contexts = {}
     currency = {c.organization_id: c.organization.currency for c in claims}
     for c, claim_in in zip(claims, inputs, strict=True):
-        result = coverage[c.membership_id, c.care_from]
+        result = coverage[c.membership_id, coverage_day(c)]
         person = c.person
         facts, table = conventions[(c.provider_id, c.organization_id, c.care_from)]
         ordered = versions.ordered(result.versions)

@@ -73,6 +73,11 @@ CLAIM_REASONS = {
     "claim.household_ceiling": _(
         "Annual ceiling per household of %(ceiling)s: %(left)s was left this year."
     ),
+    # Cash benefits
+    "claim.days_limited": _(
+        "Only %(days)s more days of allowance are paid (at most %(max)s per incapacity)."
+    ),
+    "claim.already_paid": _("This benefit was already paid for this beneficiary."),
 }
 
 # The trail: each rule applied to a line, in order.

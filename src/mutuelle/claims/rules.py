@@ -112,7 +112,8 @@ Key = Any  # int or str: whatever the caller uses; keys of one kind must be comp
 # Claim kinds and visit types.
 THIRD_PARTY = "third_party"
 REIMBURSEMENT = "reimbursement"
-KINDS = (THIRD_PARTY, REIMBURSEMENT)
+CASH_BENEFIT = "cash_benefit"  # one line: the benefit (act_code) and its units (quantity)
+KINDS = (THIRD_PARTY, REIMBURSEMENT, CASH_BENEFIT)
 OUTPATIENT = "outpatient"
 INPATIENT = "inpatient"
 EMERGENCY = "emergency"
@@ -166,6 +167,9 @@ REASONS: dict[str, tuple[str, ...]] = {
     "claim.per_act_ceiling": ("amount",),
     "claim.person_ceiling": ("ceiling", "left"),
     "claim.household_ceiling": ("ceiling", "left"),
+    # Cash benefits
+    "claim.days_limited": ("days", "max"),
+    "claim.already_paid": (),
 }
 # The rules applied to a line, in the trail (the reasons say what limited it).
 TRAIL_STEPS: dict[str, tuple[str, ...]] = {
@@ -197,7 +201,22 @@ _FROM_BENEFIT = {
     "benefit.per_act_ceiling": "claim.per_act_ceiling",
     "benefit.person_ceiling": "claim.person_ceiling",
     "benefit.household_ceiling": "claim.household_ceiling",
+    "benefit.days_limited": "claim.days_limited",
 }
+
+
+def _claim_reasons(reasons: list[Reason], code: str) -> list[Reason]:
+    """A cash assessment's refusals and limits as claims codes (the amount itself is in the
+    trail)."""
+    out: list[Reason] = []
+    for bcode, params in reasons:
+        ccode = _FROM_BENEFIT.get(bcode)
+        if ccode is None:
+            continue
+        if ccode in ("claim.no_package", "claim.not_for_beneficiary"):
+            params = {"code": code}
+        out.append((ccode, params))
+    return out
 
 
 # --- Inputs ----------------------------------------------------------------------------------
@@ -308,6 +327,7 @@ class Usage:
     letters: dict[str, Decimal] = field(default_factory=dict)  # number -> paid under it
     lines: set[tuple] = field(default_factory=set)  # line_fingerprint()
     claims: set[tuple] = field(default_factory=set)  # claim_fingerprint()
+    allowance_days: dict[tuple, int] = field(default_factory=dict)  # (package, episode)
 
     def consume(
         self,
@@ -327,6 +347,15 @@ class Usage:
         coverage line that paid), `paid` by the mutual, `deductible` paid by the member."""
         year = on.year
         ordinal = on.toordinal()
+        if target.startswith(CASH):
+            # Cash benefits have their own limits (once, per birth, days per incapacity): they
+            # do not count against the care ceilings, nor take a letter's amount.
+            if units > 0:
+                self.units.setdefault((package, person, target), []).append((ordinal, units))
+                if target == CASH + "daily_allowance" and episode is not None:
+                    d = (package, episode)
+                    self.allowance_days[d] = self.allowance_days.get(d, 0) + units
+            return
         if paid:
             k = (package, person, year)
             self.person_year[k] = self.person_year.get(k, ZERO) + paid
@@ -340,6 +369,9 @@ class Usage:
         if deductible and episode is not None:
             d = (package, episode)
             self.deductibles[d] = self.deductibles.get(d, ZERO) + deductible
+
+
+CASH = "cash:"  # the target of a cash benefit's line: "cash:funeral"...
 
 
 def line_target(line: Line) -> str:
@@ -553,8 +585,10 @@ class _Engine:
             reasons.append(("claim.after_death", {"on": care_from, "death": person.death_date}))
         if not claim.lines:
             reasons.append(("claim.no_lines", {}))
-        convention = ctx.convention
-        if convention is None or not convention.in_force:
+        cash = claim.kind == CASH_BENEFIT
+        # A cash benefit is paid by the mutual to the member: no provider, no convention.
+        convention = None if cash else ctx.convention
+        if not cash and (convention is None or not convention.in_force):
             reasons.append(("claim.no_convention", {}))
         fingerprints = claim_fingerprints(claim)
         if any(f in usage.claims for f in fingerprints):
@@ -580,6 +614,8 @@ class _Engine:
 
         if reasons:
             lines = [self._refused_line(x, list(reasons)) for x in claim.lines]
+        elif cash:
+            lines = [self._decide_cash(claim, ctx, x) for x in claim.lines]
         else:
             lines = self._decide_lines(claim, ctx, care_from, care_to)
 
@@ -623,6 +659,80 @@ class _Engine:
             line.key, REJECTED, asked, adjusted, ZERO, ZERO, ZERO, adjusted, reasons, qty, price,
             tariff,
         )  # fmt: skip
+
+    # -- cash benefits --
+
+    def _decide_cash(self, claim: ClaimIn, ctx: Context, line: LineIn) -> LineDecision:
+        """A cash benefit's line: `act_code` the benefit (benefits.rules.CASH_BENEFITS),
+        `quantity` its units (births, days of incapacity; 1 for a funeral). The amount is the
+        package line's, per unit; a funeral grant is paid once per beneficiary."""
+        usage = self.usage
+        person = ctx.person
+        benefit = line.act_code.lower()
+        units = line.quantity
+        if units <= 0:
+            return self._refused_line(line, [("claim.bad_quantity", {"quantity": units})])
+        if benefit not in benefits.CASH_BENEFITS:
+            return self._refused_line(line, [("claim.unknown_act", {"code": line.act_code})])
+        on = claim.care_from
+        anchor = person.waiting_anchor
+        who = Beneficiary(
+            sex=person.sex,
+            age=age_on(person.birth_date, on),
+            relationship=person.relationship,
+            days_since_anchor=(on - anchor).days if anchor is not None else 10_000,
+        )
+        episode = claim.episode if claim.episode is not None else claim.key
+        target = CASH + benefit
+        refusal: list[Reason] = [("claim.no_package", {"code": line.act_code})]
+        for vt in ctx.versions:
+            if benefit == "funeral" and usage.units.get((vt.package, claim.person, target)):
+                return self._refused_line(line, [("claim.already_paid", {})])
+            days = usage.allowance_days.get((vt.package, episode), 0)
+            assessed = benefits.assess_cash(
+                vt.terms, benefit, who, units, Consumed(days_paid=days), ctx.currency
+            )
+            if assessed.line is None or assessed.amount <= ZERO:
+                if refusal[0][0] == "claim.no_package":
+                    refusal = _claim_reasons(assessed.reasons, line.act_code) or refusal
+                continue
+            unit = assessed.line.amount or ZERO
+            asked = unit * units
+            paid_units = int(assessed.amount / unit) if unit else 0
+            reasons = _claim_reasons(assessed.reasons, line.act_code)
+            usage.consume(
+                package=vt.package,
+                person=claim.person,
+                household=claim.household,
+                on=on,
+                act_code=benefit,
+                target=target,
+                units=paid_units,
+                paid=assessed.amount,
+                episode=episode,
+            )
+            return LineDecision(
+                line.key,
+                APPROVED if assessed.amount == asked else REDUCED,
+                asked,
+                asked,
+                assessed.amount,
+                ZERO,
+                ZERO,
+                asked - assessed.amount,
+                reasons,
+                units,
+                unit,
+                None,
+                on=on,
+                version=vt.version,
+                package=vt.package,
+                line=assessed.line.key,
+                target=target,
+                covered_quantity=paid_units,
+                fixed_amount=unit,
+            )
+        return self._refused_line(line, refusal)
 
     # -- line level --
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutuelle.accounting import actions as ledger
 from mutuelle.benefits.queries import catalogue_for
+from mutuelle.benefits.rules import CASH_BENEFITS
 from mutuelle.core import audit
 from mutuelle.core.models import Organization
 from mutuelle.core.permissions import can
@@ -52,6 +53,9 @@ ERRORS = {
     "claim.unknown_letter": _("No guarantee letter %(number)s for this member."),
     "claim.unknown_referral": _("No referral %(number)s for this member."),
     "claim.not_a_provider": _("Claims are made against a health care provider."),
+    "claim.bad_cash_benefit": _(
+        "A cash benefit is a funeral grant, a maternity allowance or a daily allowance."
+    ),
     "claim.wrong_status": _("The claim is no longer %(status)s."),
     "claim.in_review": _("This claim is in medical review: the medical adviser closes it."),
 }
@@ -71,7 +75,9 @@ class NewLine:
 
 @dataclass
 class NewClaim:
-    provider: Organization
+    # The provider of the care; None for a cash benefit (the mutual pays its member: the
+    # claim's provider is then the mutual itself).
+    provider: Organization | None
     number: str  # the beneficiary's membership number
     care_from: date
     lines: list[NewLine]
@@ -85,7 +91,7 @@ class NewClaim:
     idempotency_key: str = ""
     episode_id: int | None = None
     corrects: Claim | None = None
-    receipt: File | None = None  # an uploaded photo (reimbursements)
+    receipt: File | None = None  # an uploaded photo (reimbursements), evidence (cash benefits)
     extra: dict = field(default_factory=dict)
 
 
@@ -134,10 +140,11 @@ def submit_claim(actor, data: NewClaim, *, draft: bool = False) -> Claim:
     """Store a claim and its lines and submit it (or keep it as a draft). Repeating a request
     with the same idempotency key returns the first claim; the provider's invoice number is
     accepted once."""
-    if data.provider.kind != "provider":
-        raise reason_error("claim.not_a_provider")
     if data.kind not in ClaimKind.values:
         raise reason_error("claim.bad_kind")
+    cash = data.kind == ClaimKind.CASH_BENEFIT
+    if not cash and (data.provider is None or data.provider.kind != "provider"):
+        raise reason_error("claim.not_a_provider")
     if data.visit_type not in VisitType.values:
         raise reason_error("claim.bad_visit_type")
     number = "".join((data.number or "").split()).upper()
@@ -147,7 +154,15 @@ def submit_claim(actor, data: NewClaim, *, draft: bool = False) -> Claim:
     if membership is None:
         raise reason_error("claim.unknown_member", number=number)
     mutual = membership.organization
-    _may_submit(actor, data.provider, mutual, data.care_from)
+    if cash:
+        # The mutual's staff record a cash benefit; a provider's clerk cannot.
+        if actor is not None and not can(actor, Perm.SUBMIT_CLAIMS, mutual):
+            raise reason_error("claim.not_allowed")
+        provider = mutual
+    else:
+        assert data.provider is not None
+        provider = data.provider
+        _may_submit(actor, provider, mutual, data.care_from)
     if data.idempotency_key:
         earlier = Claim.unscoped.filter(
             organization=mutual, idempotency_key=data.idempotency_key
@@ -157,13 +172,15 @@ def submit_claim(actor, data: NewClaim, *, draft: bool = False) -> Claim:
     reference = data.external_reference.strip()
     if reference:
         taken = (
-            Claim.unscoped.filter(provider=data.provider, external_reference=reference)
+            Claim.unscoped.filter(provider=provider, external_reference=reference)
             .exclude(status=ClaimStatus.CANCELLED)
             .first()
         )
         if taken is not None:
             raise reason_error("claim.invoice_taken", reference=reference, claim=str(taken))
     lines = _lines(data)
+    if cash and (len(lines) != 1 or lines[0][0].lower() not in CASH_BENEFITS):
+        raise reason_error("claim.bad_cash_benefit")
     person = membership.person
     letter = referral = None
     if data.letter_number.strip():
@@ -187,8 +204,10 @@ def submit_claim(actor, data: NewClaim, *, draft: bool = False) -> Claim:
         with transaction.atomic():
             claim = Claim.unscoped.create(
                 organization=mutual,
-                provider=data.provider,
+                provider=provider,
                 kind=data.kind,
+                cash_benefit=lines[0][0].lower() if cash else "",
+                units=max(lines[0][1], 1) if cash else 1,
                 membership=membership,
                 person=person,
                 household_id=person.household_id,
