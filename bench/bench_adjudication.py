@@ -139,6 +139,8 @@ def create_world():
         ),
         Spec(category="imaging", rate=Decimal(70), care_levels=frozenset({"district"})),
         Spec(category="optical", rate=Decimal(50), applies_to="children", children_under=16),
+        Spec(kind="cash", cash_benefit="funeral", amount=Decimal(50000)),
+        Spec(kind="cash", cash_benefit="daily_allowance", amount=Decimal(1000), max_days=10),
     ):
         benefits.add_line(manager, version, spec)
     benefits.adopt(manager, version, date(2023, 1, 1))
@@ -285,7 +287,6 @@ class Writer:
         row.update(
             uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
             organization_id=self.mutual_id,
-            kind="third_party",
             status="submitted",
             reasons=Jsonb([]),
             **values,
@@ -392,6 +393,8 @@ FAULTS = (
     "duplicate_line",
     "no_lines",
     "act_sex",
+    "cash_funeral",
+    "cash_allowance",
 )
 FAULT_SHARE = 0.004  # of the claims, for each fault
 
@@ -508,6 +511,14 @@ def _fault(rng, fault, day, people, groups, recent) -> dict:
     elif fault == "act_sex":
         spec["who"] = rng.choice(groups["men"])
         lines[:] = [("CPN", 1)]
+    elif fault == "cash_funeral":
+        # The first deaths of the register, claimed again on another day: paid once.
+        spec["who"] = who = rng.choice(groups["dead"][:200])
+        spec.update(day=who[5] - timedelta(days=rng.choice((0, 0, 1, 2))), cash=True)
+        lines[:] = [("FUNERAL", 1)]
+    elif fault == "cash_allowance":
+        spec["cash"] = True
+        lines[:] = [("DAILY_ALLOWANCE", rng.randint(3, 15))]
     return spec
 
 
@@ -516,7 +527,8 @@ def _write(writer, rng, spec, providers, acts, now) -> None:
     membership, person, household = who[0], who[1], who[2]
     day = spec["day"]
     care_to = spec.get("care_to")
-    provider = providers[spec["provider"]]
+    cash = spec.get("cash", False)
+    provider = providers["mutual" if cash else spec["provider"]]
     delay = spec.get("delay", rng.randint(0, 7))
     submitted = datetime.combine((care_to or day) + timedelta(days=delay), time(10), UTC)
     hospital = spec["provider"] == "hospital"
@@ -527,6 +539,9 @@ def _write(writer, rng, spec, providers, acts, now) -> None:
         membership_id=membership,
         person_id=person,
         household_id=household,
+        kind="cash_benefit" if cash else "third_party",
+        cash_benefit=spec["lines"][0][0].lower() if cash else "",
+        units=spec["lines"][0][1] if cash else 1,
         visit_type=spec.get("visit_type", "outpatient"),
         care_from=day,
         care_to=care_to,
@@ -539,7 +554,7 @@ def _write(writer, rng, spec, providers, acts, now) -> None:
         submitted_at=min(submitted, now),
     )
     for position, (code, quantity) in enumerate(spec["lines"], start=1):
-        price = _price(rng, code)
+        price = Decimal(0) if cash else _price(rng, code)
         if spec.get("negative") and position == 1:
             price = -price
         writer.line(claim, position, code, quantity, price, spec.get("line_on"), acts.get(code))
@@ -614,12 +629,14 @@ def check(mutual, claims: int) -> tuple[list[str], Counter]:
         "FROM claims_claimline l JOIN claims_claim c ON c.id = l.claim_id WHERE "
         "c.organization_id = %s AND c.status IN ('adjudicated', 'in_review', 'approved', "
         "'in_settlement', 'paid') AND l.package_id_used IS NOT NULL "
+        "AND l.target NOT LIKE 'cash:%%' "
         "GROUP BY 1, 2, 3) x WHERE s > %s",
         "households above their yearly ceiling": "SELECT count(*) FROM (SELECT c.household_id, "
         "l.package_id_used, extract(year FROM coalesce(l.on, c.care_from)) y, sum(l.covered) s "
         "FROM claims_claimline l JOIN claims_claim c ON c.id = l.claim_id WHERE "
         "c.organization_id = %s AND c.status IN ('adjudicated', 'in_review', 'approved', "
         "'in_settlement', 'paid') AND l.package_id_used IS NOT NULL "
+        "AND l.target NOT LIKE 'cash:%%' "
         "GROUP BY 1, 2, 3) x WHERE s > %s",
     }
     with connection.cursor() as cursor:
@@ -679,6 +696,7 @@ def build(url, var_dir):
     print(f"  world: {HOUSEHOLDS:,} households, {len(people):,} members, in {t.seconds:.0f} s")
     acts = dict(Act.unscoped.filter(organization=mutual).values_list("code", "pk"))
     providers = {"centre": centre.pk, "hospital": hospital.pk, "post": post.pk}
+    providers["mutual"] = mutual.pk  # a cash benefit's claim: the mutual pays its member
     with common.Timer() as t:
         claims, lines = generate_claims(mutual, providers, people, letters, referred, acts)
     print(f"  claims: {claims:,} claims, {lines:,} lines COPYed in {t.seconds:.0f} s", flush=True)
