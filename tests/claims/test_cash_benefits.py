@@ -111,3 +111,35 @@ def test_only_the_mutuals_staff_record_a_cash_benefit_and_only_a_known_one(world
         cash_claim(world, home.head, "pension")
     assert unknown.value.code == "claim.bad_cash_benefit"
     assert not Claim.unscoped.exists()
+
+
+def test_the_claims_officer_records_a_birth_on_screen_with_the_certificate(client, world):
+    from django.urls import reverse
+
+    adopted_package(world, cash=True)
+    home = active_household(world)
+    spouse = home.persons.exclude(pk=home.head_id).first() or home.head
+    client.force_login(world.claims)
+    form = client.get(reverse("cash_benefit_new"))
+    assert form.status_code == 200 and b'enctype="multipart/form-data"' in form.content
+    number = Membership.unscoped.get(person=spouse).number
+    data = {"number": number.lower(), "benefit": "maternity", "on": "2026-05-04", "units": "2"}
+    missing = client.post(reverse("cash_benefit_new"), {**data, "idempotency_key": "k1"})
+    assert missing.status_code == 200 and not Claim.unscoped.exists()  # evidence required
+    answer = client.post(
+        reverse("cash_benefit_new"),
+        {**data, "idempotency_key": "k1", "evidence": evidence("acte-de-naissance.jpg")},
+    )
+    claim = Claim.unscoped.get()
+    assert answer.status_code == 302 and answer["Location"].endswith(f"/{claim.uuid}/")
+    assert (claim.status, claim.covered, claim.units) == ("adjudicated", Decimal(40000), 2)
+    page = client.get(answer["Location"]).content.decode()
+    assert "Allocation de maternité" in page and "× 2" in page
+    # The same form sent twice records one claim; a provider's clerk may not record one.
+    client.post(
+        reverse("cash_benefit_new"),
+        {**data, "idempotency_key": "k1", "evidence": evidence("acte-de-naissance.jpg")},
+    )
+    assert Claim.unscoped.count() == 1
+    client.force_login(world.clerk)
+    assert client.get(reverse("cash_benefit_new")).status_code == 403

@@ -8,6 +8,7 @@ WRITE = frozenset(DENIED | {NOT_ALLOWED})
 RULES: dict[str, Rule] = {
     "claim_list": Rule(expect=OWN_LIST),
     "claim_new": Rule(expect=OWN_LIST),
+    "cash_benefit_new": Rule(expect=OWN_LIST),
     "claim_detail": Rule({"claim_uuid": "claim.uuid"}),
     "claim_adjudicate": Rule({"claim_uuid": "claim.uuid"}, WRITE),
     "claim_approve": Rule({"claim_uuid": "claim.uuid"}, WRITE),

@@ -139,3 +139,45 @@ class ClaimLineForm(forms.Form):
 
 
 ClaimLineFormSet = forms.formset_factory(ClaimLineForm, extra=6, max_num=60)
+
+
+class CashBenefitForm(forms.Form):
+    """A cash benefit recorded by the mutual's staff: who, which benefit, when, how many units
+    (births, days of incapacity), and the evidence (death or birth certificate, sick note)."""
+
+    number = forms.CharField(
+        label=_("Membership number"),
+        max_length=400,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    benefit = forms.ChoiceField(label=_("Cash benefit"), choices=())
+    on = forms.DateField(
+        label=_("Date of the event (death, birth, first day of incapacity)"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    units = forms.IntegerField(
+        label=_("Births or days of incapacity (1 for a funeral grant)"),
+        min_value=1,
+        max_value=366,
+        initial=1,
+    )
+    evidence = forms.FileField(
+        label=_("Evidence (photo or scan of the certificate)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    MAX_EVIDENCE = 10 * 1024 * 1024  # a phone photo or a scanned PDF
+
+    def __init__(self, *args, **kwargs):
+        from mutuelle.benefits.models import CashBenefit
+
+        super().__init__(*args, **kwargs)
+        self.fields["benefit"].choices = CashBenefit.choices
+        self.fields["on"].initial = timezone.localdate()
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data["evidence"]
+        if evidence.size > self.MAX_EVIDENCE:
+            raise forms.ValidationError(_("The evidence is too large (10 MB at most)."))
+        return evidence

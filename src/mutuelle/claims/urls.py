@@ -1,8 +1,9 @@
-from .views import eligibility, entry, letters, offline, review, settlements
+from .views import cash, eligibility, entry, letters, offline, review, settlements
 
 urlpatterns = [
     *eligibility.urlpatterns,
     *offline.urlpatterns,
+    *cash.urlpatterns,
     *entry.urlpatterns,
     *letters.urlpatterns,
     *review.urlpatterns,

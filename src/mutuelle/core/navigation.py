@@ -88,6 +88,7 @@ ROLE_TASKS: dict[str, list[tuple[str, object]]] = {
     Role.CLAIMS_OFFICER: [
         ("claim_list", _("Follow the claims: adjudicate, close")),
         ("claim_new", _("Enter a provider's claim")),
+        ("cash_benefit_new", _("Record a cash benefit: death, birth, incapacity")),
         ("import_index", _("Import provider invoice files")),
         ("settlement_new", _("Prepare the month's statements and payment orders")),
     ],

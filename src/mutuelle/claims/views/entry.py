@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
-from mutuelle.benefits.models import Act
+from mutuelle.benefits.models import Act, CashBenefit
 from mutuelle.core.models import Organization
 from mutuelle.core.permissions import can
 from mutuelle.core.roles import Perm
@@ -28,6 +28,7 @@ from ..explain import stored_reasons, stored_trail
 from ..forms import ClaimForm, ClaimLineFormSet
 from ..models import ClaimEvent, ClaimStatus
 from ..queries import claim_for, provider_ids, visible_claims
+from .cash import may_record_cash
 
 READ_PERMS = (Perm.SUBMIT_CLAIMS, Perm.ADJUDICATE_CLAIMS, Perm.REVIEW_CLAIMS)
 
@@ -72,6 +73,7 @@ def claim_list(request):
             "status": status,
             "statuses": ClaimStatus.choices,
             "may_submit": has_perm(grants_of(request.user), Perm.SUBMIT_CLAIMS),
+            "may_record_cash": may_record_cash(request.user),
         },
     )
 
@@ -182,6 +184,7 @@ def claim_detail(request, claim_uuid):
             "reasons": stored_reasons(claim.reasons),
             "events": events,
             "show_medical": show_medical,
+            "cash_label": CashBenefit(claim.cash_benefit).label if claim.cash_benefit else "",
             "may_adjudicate": can(request.user, Perm.ADJUDICATE_CLAIMS, claim.organization),
             "may_dispute": claim.status in (ClaimStatus.APPROVED, ClaimStatus.REJECTED)
             and (
