@@ -107,3 +107,24 @@ def test_bad_input_on_the_form_is_explained(client, world):
     assert not Claim.unscoped.exists()
     client.force_login(world.persona(Role.CASHIER))
     assert client.get(reverse("claim_new")).status_code == 403
+
+
+def test_a_members_reimbursement_is_entered_with_the_receipt(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    home, _version = claims_world(world)
+    number = Membership.unscoped.get(person=home.head).number
+    client.force_login(world.persona(Role.CLAIMS_OFFICER))
+    data = form_data(
+        number,
+        [("CONS-MG", "1", "2000")],
+        kind="reimbursement",
+        provider=str(world.provider_a.pk),
+    )
+    refused = client.post(reverse("claim_new"), data)
+    assert refused.status_code == 200 and not Claim.unscoped.exists()
+    receipt = SimpleUploadedFile("recu.jpg", b"\xff\xd8\xff\xe0 receipt", content_type="image/jpeg")
+    answer = client.post(reverse("claim_new"), {**data, "receipt": receipt})
+    claim = Claim.unscoped.get()
+    assert answer.status_code == 302 and claim.kind == "reimbursement"
+    assert claim.receipt.name.endswith(".jpg") and claim.status in ("adjudicated", "in_review")

@@ -87,7 +87,14 @@ class ClaimForm(forms.Form):
     )
     letter_number = forms.CharField(label=_("Guarantee letter"), max_length=32, required=False)
     external_reference = forms.CharField(label=_("Invoice number"), max_length=64, required=False)
+    receipt = forms.FileField(
+        label=_("Receipt (a member's reimbursement: photo of what they paid)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    MAX_RECEIPT = 10 * 1024 * 1024  # a phone photo or a scanned PDF
 
     def __init__(self, *args, providers=(), **kwargs):
         from .models import ClaimKind, VisitType
@@ -115,6 +122,11 @@ class ClaimForm(forms.Form):
         start, end = data.get("care_from"), data.get("care_to")
         if start and end and end < start:
             self.add_error("care_to", _("The last day of care is before the first."))
+        receipt = data.get("receipt")
+        if data.get("kind") == "reimbursement" and not receipt:
+            self.add_error("receipt", _("A member's reimbursement needs the receipt."))
+        elif receipt and receipt.size > self.MAX_RECEIPT:
+            self.add_error("receipt", _("The receipt is too large (10 MB at most)."))
         return data
 
 

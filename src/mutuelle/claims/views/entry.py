@@ -116,6 +116,7 @@ def _new_claim(form, formset) -> actions.NewClaim:
         external_reference=data["external_reference"],
         idempotency_key=data["idempotency_key"],
         lines=lines,
+        receipt=data.get("receipt") or None,
     )
 
 
@@ -125,7 +126,7 @@ def claim_new(request):
         raise PermissionDenied
     providers = _providers(request.user)
     if request.method == "POST":
-        form = ClaimForm(request.POST, providers=providers)
+        form = ClaimForm(request.POST, request.FILES, providers=providers)
         formset = ClaimLineFormSet(request.POST, prefix="lines")
         if form.is_valid() and formset.is_valid():
             try:
