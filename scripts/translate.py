@@ -1,7 +1,8 @@
 """Fill French translations from pairs: `python scripts/translate.py 'English' 'Français' ...`,
 or from files of `English<TAB>Français` lines: `python scripts/translate.py --tsv a.tsv b.tsv`
-(plural entries: `singular|plural<TAB>singulier|pluriel`). Lists the untranslated and fuzzy
-French entries that remain."""
+(plural entries: `singular|plural<TAB>singulier|pluriel`; an entry with a context (pgettext):
+`context::English<TAB>Français`, and only that form reaches it). Lists the untranslated and
+fuzzy French entries that remain."""
 
 import sys
 from pathlib import Path
@@ -24,7 +25,14 @@ def read_tsv(paths: list[str]) -> dict[str, str]:
 def main(table: dict[str, str]) -> None:
     po = polib.pofile(str(PO), wrapwidth=79)
     for entry in po:
-        if entry.msgid_plural and f"{entry.msgid}|{entry.msgid_plural}" in table:
+        key = f"{entry.msgctxt}::{entry.msgid}" if entry.msgctxt else entry.msgid
+        if entry.msgctxt and key in table and not entry.msgid_plural:
+            entry.msgstr = table[key]
+        elif entry.msgctxt:
+            if not entry.translated():
+                print(repr(key), entry.flags)
+                continue
+        elif entry.msgid_plural and f"{entry.msgid}|{entry.msgid_plural}" in table:
             one, _bar, many = table[f"{entry.msgid}|{entry.msgid_plural}"].partition("|")
             entry.msgstr_plural = {0: one, 1: many or one}
         elif entry.msgid in table and not entry.msgid_plural:

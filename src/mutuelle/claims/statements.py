@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -144,9 +145,9 @@ def render_xlsx(settlement: Settlement, language: str | None = None) -> bytes:
     book = Workbook(write_only=True)
     with translation.override(lang):
         context = summary(settlement)
-        sheet = book.create_sheet(_("Statement")[:31])
+        sheet = book.create_sheet(pgettext("provider statement", "Statement")[:31])
         s = settlement
-        sheet.append([_("Statement"), s.number])
+        sheet.append([pgettext("provider statement", "Statement"), s.number])
         sheet.append([_("Mutual"), s.organization.name])
         sheet.append([_("Payee"), context["payee"]])
         sheet.append([_("From"), s.period_start])
