@@ -606,6 +606,19 @@ def floor_copy(mutual) -> tuple[float, int, int]:
 # --- checks ----------------------------------------------------------------------------------
 
 
+def _above_ceiling(who: str) -> str:
+    """How many persons (or households) the mutual paid more than their yearly ceiling for
+    care (cash benefits have their own limits)."""
+    return (
+        f"SELECT count(*) FROM (SELECT c.{who}, l.package_id_used, "  # noqa: S608
+        "extract(year FROM coalesce(l.on, c.care_from)) y, sum(l.covered) s "
+        "FROM claims_claimline l JOIN claims_claim c ON c.id = l.claim_id WHERE "
+        "c.organization_id = %s AND c.status IN ('adjudicated', 'in_review', 'approved', "
+        "'in_settlement', 'paid') AND l.package_id_used IS NOT NULL "
+        "AND l.target NOT LIKE 'cash:%%' GROUP BY 1, 2, 3) x WHERE s > %s"
+    )
+
+
 def check(mutual, claims: int) -> tuple[list[str], Counter]:
     """The run's results, checked with SQL, independently of the code under test. Returns
     (problems, how often each reason code occurs)."""
@@ -624,20 +637,8 @@ def check(mutual, claims: int) -> tuple[list[str], Counter]:
         "claims whose totals are not their lines'": "SELECT count(*) FROM claims_claim c JOIN "
         "(SELECT claim_id, sum(covered) s FROM claims_claimline GROUP BY claim_id) l ON "
         "l.claim_id = c.id WHERE c.organization_id = %s AND c.covered <> l.s",
-        "persons above their yearly ceiling": "SELECT count(*) FROM (SELECT c.person_id, "
-        "l.package_id_used, extract(year FROM coalesce(l.on, c.care_from)) y, sum(l.covered) s "
-        "FROM claims_claimline l JOIN claims_claim c ON c.id = l.claim_id WHERE "
-        "c.organization_id = %s AND c.status IN ('adjudicated', 'in_review', 'approved', "
-        "'in_settlement', 'paid') AND l.package_id_used IS NOT NULL "
-        "AND l.target NOT LIKE 'cash:%%' "
-        "GROUP BY 1, 2, 3) x WHERE s > %s",
-        "households above their yearly ceiling": "SELECT count(*) FROM (SELECT c.household_id, "
-        "l.package_id_used, extract(year FROM coalesce(l.on, c.care_from)) y, sum(l.covered) s "
-        "FROM claims_claimline l JOIN claims_claim c ON c.id = l.claim_id WHERE "
-        "c.organization_id = %s AND c.status IN ('adjudicated', 'in_review', 'approved', "
-        "'in_settlement', 'paid') AND l.package_id_used IS NOT NULL "
-        "AND l.target NOT LIKE 'cash:%%' "
-        "GROUP BY 1, 2, 3) x WHERE s > %s",
+        "persons above their yearly ceiling": _above_ceiling("person_id"),
+        "households above their yearly ceiling": _above_ceiling("household_id"),
     }
     with connection.cursor() as cursor:
         for label, sql in queries.items():

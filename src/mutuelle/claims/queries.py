@@ -6,8 +6,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from mutuelle.core.models import Scope
-from mutuelle.core.roles import PERMISSIONS
-from mutuelle.core.scoping import grants_of, scope
+from mutuelle.core.roles import PERMISSIONS, Perm
+from mutuelle.core.scoping import grants_of, scope, visible_organizations
 
 from .models import Claim
 
@@ -19,6 +19,12 @@ def provider_ids(user, perm: str) -> set[int]:
         for g in grants_of(user)
         if g.scope == Scope.PROVIDER and g.org_id and perm in PERMISSIONS.get(g.role, frozenset())
     }
+
+
+def may_record_cash(user) -> bool:
+    """Cash benefits are recorded by a mutual's staff with the claims permission (a provider's
+    clerk has none in a mutual)."""
+    return visible_organizations(user, Perm.SUBMIT_CLAIMS).filter(kind="mutual").exists()
 
 
 def visible_claims(user, perm: str) -> QuerySet[Claim]:

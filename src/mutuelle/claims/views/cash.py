@@ -6,21 +6,16 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 
 from mutuelle.core.roles import Perm
-from mutuelle.core.scoping import visible_organizations
 
-from .. import actions, triage
+from .. import actions
 from ..forms import CashBenefitForm
-from ..models import ClaimKind, ClaimStatus
-
-
-def may_record_cash(user) -> bool:
-    """Staff of a mutual with the claims permission (a provider's clerk has none there)."""
-    return visible_organizations(user, Perm.SUBMIT_CLAIMS).filter(kind="mutual").exists()
+from ..intake import submit_and_decide
+from ..models import ClaimKind
+from ..queries import may_record_cash
 
 
 @login_required
@@ -41,11 +36,7 @@ def cash_benefit_new(request):
                 idempotency_key=data["idempotency_key"],
             )
             try:
-                with transaction.atomic():
-                    claim = actions.submit_claim(request.user, new)
-                    if claim.status == ClaimStatus.SUBMITTED:
-                        actions.adjudicate(None, [claim])
-                        triage.flag_claims(None, [claim])
+                claim = submit_and_decide(request.user, new)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -3,11 +3,12 @@ a list, a line is three fields, Tab goes through them), and the claim page with 
 decision, amounts, reasons and the rules applied. A submitted claim is adjudicated at once
 (by the system, not by the person who typed it), so the clerk reads the outcome right away."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -23,12 +24,12 @@ from mutuelle.core.scoping import grants_of
 from mutuelle.providers.models import TariffLine
 from mutuelle.providers.queries import visible_providers
 
-from .. import actions, medical, triage
+from .. import actions, medical
 from ..explain import stored_reasons, stored_trail
 from ..forms import ClaimForm, ClaimLineFormSet
+from ..intake import submit_and_decide
 from ..models import ClaimEvent, ClaimStatus
-from ..queries import claim_for, provider_ids, visible_claims
-from .cash import may_record_cash
+from ..queries import claim_for, may_record_cash, provider_ids, visible_claims
 
 READ_PERMS = (Perm.SUBMIT_CLAIMS, Perm.ADJUDICATE_CLAIMS, Perm.REVIEW_CLAIMS)
 
@@ -130,20 +131,12 @@ def claim_new(request):
         formset = ClaimLineFormSet(request.POST, prefix="lines")
         if form.is_valid() and formset.is_valid():
             try:
-                with transaction.atomic():
-                    claim = actions.submit_claim(request.user, _new_claim(form, formset))
-                    if claim.status == ClaimStatus.SUBMITTED:
-                        # Adjudication and triage are the system's: whoever typed the claim
-                        # does not decide.
-                        actions.adjudicate(None, [claim])
-                        triage.flag_claims(None, [claim])
+                claim = submit_and_decide(request.user, _new_claim(form, formset))
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 return redirect("claim_detail", claim.uuid)
     else:
-        import uuid
-
         form = ClaimForm(providers=providers, initial={"idempotency_key": uuid.uuid4().hex})
         formset = ClaimLineFormSet(prefix="lines")
     return render(

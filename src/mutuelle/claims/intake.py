@@ -1,0 +1,17 @@
+"""A claim typed on a screen is decided by the system at once: stored and submitted, then
+adjudicated and triaged in the same transaction, so that whoever typed it reads the outcome
+right away and never decides it themselves (adjudication and triage run as the system)."""
+
+from django.db import transaction
+
+from . import actions, triage
+from .models import Claim, ClaimStatus
+
+
+@transaction.atomic
+def submit_and_decide(user, data: actions.NewClaim) -> Claim:
+    claim = actions.submit_claim(user, data)
+    if claim.status == ClaimStatus.SUBMITTED:  # not a draft, not a retry of a decided one
+        actions.adjudicate(None, [claim])
+        triage.flag_claims(None, [claim])
+    return claim
