@@ -12,6 +12,7 @@ RULES: dict[str, Rule] = {
     "claim_detail": Rule({"claim_uuid": "claim.uuid"}),
     "claim_adjudicate": Rule({"claim_uuid": "claim.uuid"}, WRITE),
     "claim_approve": Rule({"claim_uuid": "claim.uuid"}, WRITE),
+    "claim_correct": Rule({"claim_uuid": "claim.uuid"}),
 }
 
 

@@ -9,8 +9,12 @@ from .models import Claim, ClaimStatus
 
 
 @transaction.atomic
-def submit_and_decide(user, data: actions.NewClaim) -> Claim:
-    claim = actions.submit_claim(user, data)
+def submit_and_decide(user, data: actions.NewClaim, corrects: Claim | None = None) -> Claim:
+    """Submit (or, with `corrects`, replace that claim by) a claim, then decide it."""
+    if corrects is not None:
+        claim = actions.correct_claim(user, corrects, data)
+    else:
+        claim = actions.submit_claim(user, data)
     if claim.status == ClaimStatus.SUBMITTED:  # not a draft, not a retry of a decided one
         actions.adjudicate(None, [claim])
         triage.flag_claims(None, [claim])

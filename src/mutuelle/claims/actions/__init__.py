@@ -1,6 +1,6 @@
 """The claims app's write paths, one module per use case area."""
 
-from .claims import NewClaim, NewLine, adjudicate, approve, submit_claim
+from .claims import NewClaim, NewLine, adjudicate, approve, correct_claim, submit_claim
 from .eligibility import record_check
 from .letters import (
     LetterDecision,
@@ -22,6 +22,7 @@ __all__ = [
     "adjudicate",
     "approve",
     "cancel_letter",
+    "correct_claim",
     "counter_refer",
     "create_referral",
     "decide_letter",

@@ -58,6 +58,10 @@ ERRORS = {
     ),
     "claim.wrong_status": _("The claim is no longer %(status)s."),
     "claim.in_review": _("This claim is in medical review: the medical adviser closes it."),
+    "claim.not_correctable": _(
+        "Only a rejected claim, or one not yet closed, is corrected; a paid decision is "
+        "contested with a dispute."
+    ),
 }
 
 
@@ -428,3 +432,29 @@ def approve(actor, claim: Claim, note: str = "", *, perm: str = Perm.ADJUDICATE_
     audit.record(actor, f"claim.{to}", current, organization=current.organization)
     current.refresh_from_db()
     return current
+
+
+CORRECTABLE = (ClaimStatus.ADJUDICATED, ClaimStatus.REJECTED)
+
+
+@transaction.atomic
+def correct_claim(actor, original: Claim, data: NewClaim) -> Claim:
+    """A corrected claim replaces one that was refused or is not closed yet: the original is
+    cancelled (its invoice number and what it consumed are freed, its history kept) and the
+    new claim, linked to it, is submitted in the same transaction. A claim already approved
+    is contested with a dispute instead (claims.actions.review)."""
+    current = Claim.unscoped.select_for_update().get(pk=original.pk)
+    if current.status not in CORRECTABLE:
+        raise reason_error("claim.not_correctable")
+    moved = Claim.unscoped.filter(pk=current.pk, status=current.status).update(
+        status=ClaimStatus.CANCELLED
+    )
+    assert moved == 1  # the row is locked
+    data.corrects = current
+    # The same provider (or, for a cash benefit, none): a correction fixes what was claimed,
+    # not who claims it.
+    data.provider = None if current.kind == ClaimKind.CASH_BENEFIT else current.provider
+    data.kind = current.kind
+    claim = submit_claim(actor, data)
+    _record(current, actor, current.status, ClaimStatus.CANCELLED, corrected_by=claim.pk)
+    return claim

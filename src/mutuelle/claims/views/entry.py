@@ -25,10 +25,11 @@ from mutuelle.providers.models import TariffLine
 from mutuelle.providers.queries import visible_providers
 
 from .. import actions, medical
+from ..actions.claims import CORRECTABLE
 from ..explain import stored_reasons, stored_trail
 from ..forms import ClaimForm, ClaimLineFormSet
 from ..intake import submit_and_decide
-from ..models import ClaimEvent, ClaimStatus
+from ..models import ClaimEvent, ClaimKind, ClaimStatus
 from ..queries import claim_for, may_record_cash, provider_ids, visible_claims
 
 READ_PERMS = (Perm.SUBMIT_CLAIMS, Perm.ADJUDICATE_CLAIMS, Perm.REVIEW_CLAIMS)
@@ -165,6 +166,9 @@ def claim_detail(request, claim_uuid):
     )
     if show_medical:
         medical.shown(request.user, claim, claim.organization)
+    may_submit = can(
+        request.user, Perm.SUBMIT_CLAIMS, claim.organization
+    ) or claim.provider_id in provider_ids(request.user, Perm.SUBMIT_CLAIMS)
     labels = dict(ClaimStatus.choices)
     events = list(ClaimEvent.unscoped.filter(claim=claim).select_related("actor"))
     for event in events:
@@ -180,11 +184,12 @@ def claim_detail(request, claim_uuid):
             "show_medical": show_medical,
             "cash_label": CashBenefit(claim.cash_benefit).label if claim.cash_benefit else "",
             "may_adjudicate": can(request.user, Perm.ADJUDICATE_CLAIMS, claim.organization),
-            "may_dispute": claim.status in (ClaimStatus.APPROVED, ClaimStatus.REJECTED)
-            and (
-                can(request.user, Perm.SUBMIT_CLAIMS, claim.organization)
-                or claim.provider_id in provider_ids(request.user, Perm.SUBMIT_CLAIMS)
-            ),
+            "may_dispute": may_submit
+            and claim.status in (ClaimStatus.APPROVED, ClaimStatus.REJECTED),
+            "may_correct": may_submit
+            and claim.status in CORRECTABLE
+            and claim.kind != ClaimKind.CASH_BENEFIT,
+            "corrected_by": claim.corrections.order_by("pk").last(),
         },
     )
 
@@ -211,10 +216,67 @@ def claim_approve(request, claim_uuid):
     return redirect("claim_detail", claim.uuid)
 
 
+def _initial(claim) -> tuple[dict, list[dict]]:
+    """The claim's head and lines as the entry form shows them (a correction starts there)."""
+    head = {
+        "number": claim.membership.number,
+        "kind": claim.kind,
+        "visit_type": claim.visit_type,
+        "care_from": claim.care_from,
+        "care_to": claim.care_to,
+        "diagnoses": claim.diagnoses,
+        "letter_number": claim.letter.number if claim.letter else "",
+        "external_reference": claim.external_reference,
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    lines = [
+        {"act_code": x.act_code, "quantity": x.quantity, "unit_price": x.unit_price}
+        for x in claim.lines.all()
+    ]
+    return head, lines
+
+
+@login_required
+def claim_correct(request, claim_uuid):
+    """Correct a refused (or not yet closed) claim: the entry form, filled with it; sending it
+    cancels the original and submits the correction, linked to it."""
+    original = claim_for(request.user, Perm.SUBMIT_CLAIMS, claim_uuid)
+    if original.kind == ClaimKind.CASH_BENEFIT:
+        raise Http404
+    if original.status not in CORRECTABLE:
+        messages.error(request, str(actions.claims.ERRORS["claim.not_correctable"]))
+        return redirect("claim_detail", original.uuid)
+    providers = [original.provider]
+    if request.method == "POST":
+        form = ClaimForm(request.POST, request.FILES, providers=providers)
+        formset = ClaimLineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and formset.is_valid():
+            try:
+                claim = submit_and_decide(
+                    request.user, _new_claim(form, formset), corrects=original
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("claim_detail", claim.uuid)
+    else:
+        head, lines = _initial(original)
+        if not medical.may_see(request.user, original.organization, original.provider):
+            head["diagnoses"] = ""  # not shown to this user: typed again if needed
+        form = ClaimForm(providers=providers, initial=head)
+        formset = ClaimLineFormSet(prefix="lines", initial=lines)
+    return render(
+        request,
+        "claims/entry/new.html",
+        {"form": form, "formset": formset, "acts": _acts(providers), "corrects": original},
+    )
+
+
 urlpatterns = [
     path("", claim_list, name="claim_list"),
     path("new/", claim_new, name="claim_new"),
     path("<uuid:claim_uuid>/", claim_detail, name="claim_detail"),
     path("<uuid:claim_uuid>/adjudicate/", claim_adjudicate, name="claim_adjudicate"),
     path("<uuid:claim_uuid>/approve/", claim_approve, name="claim_approve"),
+    path("<uuid:claim_uuid>/correct/", claim_correct, name="claim_correct"),
 ]
