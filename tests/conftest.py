@@ -129,10 +129,13 @@ def world(db):
 def _fresh_tariff_tables():
     # Adopted tariff tables are cached per process; a rolled-back test database gives row ids
     # (and frozen clocks give adoption times) back to the next test's schedules.
+    from mutuelle.benefits.queries import clear_terms_cache
     from mutuelle.claims.triage import clear_statistics
-    from mutuelle.providers.queries import clear_table_cache
+    from mutuelle.providers.queries import clear_served_cache, clear_table_cache
 
     clear_table_cache()
+    clear_terms_cache()  # adopted package versions' terms, kept per process too
+    clear_served_cache()
     clear_statistics()  # the triage's window statistics, kept per process too
 
 

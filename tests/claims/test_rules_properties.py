@@ -11,6 +11,7 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mutuelle.benefits.rules import Line
 from mutuelle.claims import rules
 from mutuelle.claims.rules import (
     VISIT_TYPES,
@@ -35,7 +36,18 @@ PEOPLE = {
     "P4": ("H2", replace(MAN, coverage=Coverage(False, (), "coverage.suspended", {}))),
     "P5": ("H3", replace(WOMAN, waiting_anchor=date(2025, 10, 1))),
 }
-TIGHT = replace(TERMS, ceiling_person=D(12000), ceiling_household=D(18000), deductible=D(300))
+CASH_LINES = (
+    Line(key="fun", kind="cash", cash_benefit="funeral", amount=D(50000)),
+    Line(key="mat", kind="cash", cash_benefit="maternity", amount=D(20000), waiting_days=270),
+    Line(key="day", kind="cash", cash_benefit="daily_allowance", amount=D(1000), max_days=10),
+)
+TIGHT = replace(
+    TERMS,
+    lines=TERMS.lines + CASH_LINES,
+    ceiling_person=D(12000),
+    ceiling_household=D(18000),
+    deductible=D(300),
+)
 VERSIONS = (VersionTerms("v1", "pkg", TIGHT),)
 CONVENTIONS = (
     ConventionFacts(care_level="district", submission_days=60),
@@ -70,9 +82,19 @@ letters = st.one_of(
 )
 
 
+cash_lines = st.builds(
+    LineIn,
+    key=st.just(0),
+    act_code=st.sampled_from(["FUNERAL", "MATERNITY", "DAILY_ALLOWANCE", "PENSION"]),
+    quantity=st.integers(-1, 15),
+    unit_price=st.just(D(0)),
+)
+
+
 @st.composite
 def claims(draw, key):
     person = draw(st.sampled_from(["P1", "P1", "P2", "P2", "P3", "P4", "P5"]))
+    cash = draw(st.integers(0, 5)) == 0  # one claim in six: a cash benefit
     start = START + timedelta(days=draw(st.integers(0, 300)))
     end = start + timedelta(days=draw(st.one_of(st.integers(0, 10), st.integers(-1, 10))))
     return ClaimIn(
@@ -89,7 +111,11 @@ def claims(draw, key):
         referral=draw(st.booleans()),
         letter=draw(letters),
         external_key=draw(st.sampled_from(["", "", "", "", "INV-1", "INV-2"])),
-        lines=tuple(
+        kind=rules.CASH_BENEFIT if cash else rules.THIRD_PARTY,
+        episode=draw(st.sampled_from([None, "E1"])),
+        lines=(draw(cash_lines),)
+        if cash
+        else tuple(
             replace(x, key=i, on=None if x.on is None else start + timedelta(days=x.on))
             for i, x in enumerate(draw(st.lists(lines, min_size=0, max_size=5)))
         ),
@@ -148,6 +174,8 @@ def test_no_ceiling_quantity_or_letter_is_ever_exceeded(batch, conv):
     letter_paid: dict = defaultdict(D)
     letter_max: dict = {}
     lab_days: dict = defaultdict(list)
+    funerals: dict = defaultdict(int)
+    allowance_days: dict = defaultdict(int)
     per_act = {line.key: line.per_act_ceiling for line in TIGHT.lines}
     for d in decisions:
         c = by_key[d.key]
@@ -155,6 +183,13 @@ def test_no_ceiling_quantity_or_letter_is_ever_exceeded(batch, conv):
             if x.covered == 0:
                 continue
             assert x.on is not None
+            if x.target.startswith(rules.CASH):  # their own limits, outside the ceilings
+                funerals[c.person] += x.target == "cash:funeral"
+                if x.target == "cash:daily_allowance":
+                    allowance_days[c.episode if c.episode is not None else c.key] += (
+                        x.covered_quantity
+                    )
+                continue
             person_year[c.person, x.on.year] += x.covered
             household_year[c.household, x.on.year] += x.covered
             line_key = next(t[1]["line"] for t in x.trail if t[0] == "package")
@@ -170,6 +205,8 @@ def test_no_ceiling_quantity_or_letter_is_ever_exceeded(batch, conv):
                 letter_max.setdefault(c.letter.number, set()).add(c.letter.max_amount)
             if x.target == "category:laboratory":
                 lab_days[c.person].append((x.on.toordinal(), x.covered_quantity))
+    assert all(n <= 1 for n in funerals.values())
+    assert all(n <= 10 for n in allowance_days.values())
     assert all(v <= TIGHT.ceiling_person for v in person_year.values())
     assert all(v <= TIGHT.ceiling_household for v in household_year.values())
     for number, paid in letter_paid.items():

@@ -94,7 +94,27 @@ def version_in_force(package: Package, on: date) -> PackageVersion | None:
     return PackageVersion.unscoped.filter(_in_force(on), package=package).first()
 
 
+_ADOPTED_TERMS: dict[tuple, rules.Terms] = {}
+
+
 def terms_of(version: PackageVersion) -> rules.Terms:
+    """The version's terms for the pure rules. An adopted version never changes ("a version in
+    force is never changed"): its terms are read once per process, keyed by the adoption's
+    time too (a rolled-back test gives its row id to another version)."""
+    if version.status != VersionStatus.ADOPTED or version.adopted_at is None:
+        return _read_terms(version)
+    key = (version.pk, version.adopted_at)
+    terms = _ADOPTED_TERMS.get(key)
+    if terms is None:
+        terms = _ADOPTED_TERMS[key] = _read_terms(version)
+    return terms
+
+
+def clear_terms_cache() -> None:
+    _ADOPTED_TERMS.clear()
+
+
+def _read_terms(version: PackageVersion) -> rules.Terms:
     lines = version.lines.select_related("act")
     return rules.Terms(
         lines=tuple(x.as_rule() for x in lines),

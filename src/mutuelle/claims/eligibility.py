@@ -102,7 +102,13 @@ def _read_card(found: reading.Identified, care_date: date):
 
 
 def _reachable(user, membership: Membership, provider: Organization | None, on: date) -> str:
-    """ "" when the user may see this member; else the CheckResult to answer."""
+    """ "" when the user may see this member; else the CheckResult to answer. A provider's
+    clerk is answered from the mutuals the provider serves (kept a minute), before asking
+    whether the user also works for the member's mutual."""
+    from mutuelle.providers.queries import mutuals_served
+
+    if provider is not None and membership.organization_id in mutuals_served(provider.pk, on):
+        return ""
     if scope(
         Organization.unscoped.filter(pk=membership.organization_id),
         user,
@@ -110,13 +116,7 @@ def _reachable(user, membership: Membership, provider: Organization | None, on: 
         field="",
     ).exists():
         return ""
-    if provider is not None:
-        from mutuelle.providers.queries import mutuals_served
-
-        if membership.organization_id in mutuals_served(provider.pk, on):
-            return ""
-        return CheckResult.NOT_SERVED
-    return CheckResult.NOT_FOUND
+    return CheckResult.NOT_SERVED if provider is not None else CheckResult.NOT_FOUND
 
 
 def _care_level(provider: Organization | None) -> str:

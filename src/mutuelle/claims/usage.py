@@ -21,7 +21,10 @@ def used_this_year(person_id: int, household_id: int | None, year: int) -> tuple
     """(paid for the person, paid for the household) in `year`."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     in_year = Q(on__range=(first, last)) | Q(on=None, claim__care_from__range=(first, last))
-    decided = ClaimLine.unscoped.filter(in_year, claim__status__in=CONSUMING)
+    # Cash benefits have their own limits: they do not count against the care ceilings.
+    decided = ClaimLine.unscoped.filter(in_year, claim__status__in=CONSUMING).exclude(
+        target__startswith="cash:"
+    )
     if household_id is None:
         person = decided.filter(claim__person_id=person_id).aggregate(t=Sum("covered"))["t"]
         return person or ZERO, ZERO

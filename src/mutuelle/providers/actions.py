@@ -33,7 +33,7 @@ from .models import (
     TariffLine,
     TariffSchedule,
 )
-from .queries import conventions_in_force, visible_providers
+from .queries import clear_served_cache, conventions_in_force, visible_providers
 
 PARTY_KINDS = ("union", "mutual")
 
@@ -216,6 +216,9 @@ def _check_convention(actor, party: Organization, provider: Organization, data) 
 
 
 def _write_terms(convention: Convention, data: ConventionData) -> None:
+    # Who the provider serves may change: forget the kept answers now and at the commit.
+    clear_served_cache()
+    transaction.on_commit(clear_served_cache)
     convention.packages.set(data.packages)
     FlatRate.unscoped.filter(convention=convention).exclude(
         episode_type__in=list(data.flat_rates)

@@ -18,6 +18,7 @@ provider and its conventions (never another provider's). Across tenants: nothing
 
 import calendar
 import threading
+import time
 from datetime import date
 
 from django.db.models import Q, QuerySet
@@ -177,9 +178,30 @@ class ConventionsOf:
         return None
 
 
+# mutuals_served() per (provider, day), kept a minute: every eligibility check and claim of a
+# clerk asks it, and conventions change a few times a year. A convention saved in this process
+# clears it at once (providers.actions); other server processes see it within SERVED_SECONDS.
+_SERVED: dict[tuple[int, date], tuple[float, frozenset[int]]] = {}
+SERVED_SECONDS = 60.0
+
+
+def clear_served_cache() -> None:
+    _SERVED.clear()
+
+
 def mutuals_served(provider_id: int, on: date) -> set[int]:
     """Ids of the mutuals served by a convention in force with the provider on `on`: a
     mutual's own, and every mutual under a union (or higher) party."""
+    now = time.monotonic()
+    kept = _SERVED.get((provider_id, on))
+    if kept is not None and now - kept[0] < SERVED_SECONDS:
+        return set(kept[1])
+    served = _read_served(provider_id, on)
+    _SERVED[(provider_id, on)] = (now, frozenset(served))
+    return served
+
+
+def _read_served(provider_id: int, on: date) -> set[int]:
     paths = set(
         Convention.unscoped.filter(_in_force(on), provider_id=provider_id).values_list(
             "party__path", flat=True
