@@ -21,7 +21,7 @@ run_pass() {  # name, marker expression, extra env...
   shift 2
   echo "=== test pass: $name ($expr) ==="
   env "$@" MUTUELLE_TEST_REPORT="$REPORTS/$name.jsonl" \
-    $PYTEST -n "$JOBS" --dist loadfile -m "$expr" --create-db -q -rfEs
+    $PYTEST -n "$JOBS" --dist loadfile -m "$expr" --create-db -q -rfEs --durations=15
 }
 
 if [[ "$PG_URL" == postgres* ]]; then
