@@ -18,8 +18,12 @@ from . import coverage
 from .models import Subscription
 
 
-def _lineage(organization_id: int) -> list[int]:
-    org = Organization.unscoped.get(pk=organization_id)
+def _lineage(organization: int | Organization) -> list[int]:
+    org = (
+        organization
+        if isinstance(organization, Organization)
+        else Organization.unscoped.get(pk=organization)
+    )
     return [*org.ancestor_ids(), org.pk]
 
 
@@ -44,10 +48,10 @@ def _holding(version: PackageVersion, start: date | None = None, end: date | Non
     )
 
 
-def compulsory_holdings(organization_id: int) -> tuple[coverage.Holding, ...]:
+def compulsory_holdings(organization: int | Organization) -> tuple[coverage.Holding, ...]:
     """What every household of a mutual holds: the compulsory packages of the mutual and its
     ancestors, each version over its effective dates."""
-    versions = _adopted_versions(_lineage(organization_id), PackageKind.COMPULSORY)
+    versions = _adopted_versions(_lineage(organization), PackageKind.COMPULSORY)
     return tuple(_holding(v) for v in versions.order_by("effective_from"))
 
 
@@ -103,13 +107,27 @@ def facts_of(rows, holdings_by_org, extra_by_household, histories):
 
 
 FIELDS = ("pk", "organization_id", "person__household_id", "enrolled_on", "waiting_from")
+_PERSON = Membership._meta.get_field("person")
+_MUTUAL = Membership._meta.get_field("organization")
 
 
 def coverage_of(memberships: Iterable[Membership], on: date) -> dict[int, coverage.Coverage]:
-    """Coverage at `on` of a few memberships (a household's, on a screen)."""
+    """Coverage at `on` of a few memberships (a household's, on a screen). Memberships loaded
+    with their person and mutual (select_related) are not read again."""
+    memberships = list(memberships)
     ids = [m.pk for m in memberships]
-    rows = list(Membership.unscoped.filter(pk__in=ids).values_list(*FIELDS))
-    holdings = {org: compulsory_holdings(org) for org in {r[1] for r in rows}}
+    if all(_PERSON.is_cached(m) and _MUTUAL.is_cached(m) for m in memberships):
+        rows = [
+            (m.pk, m.organization_id, m.person.household_id, m.enrolled_on, m.waiting_from)
+            for m in memberships
+        ]
+        mutuals: dict[int, int | Organization] = {
+            m.organization_id: m.organization for m in memberships
+        }
+    else:
+        rows = list(Membership.unscoped.filter(pk__in=ids).values_list(*FIELDS))
+        mutuals = {r[1]: r[1] for r in rows}
+    holdings = {pk: compulsory_holdings(org) for pk, org in mutuals.items()}
     extra = complementary_holdings({r[2] for r in rows if r[2]})
     return coverage.coverage_many(facts_of(rows, holdings, extra, status_histories(ids)), on)
 
