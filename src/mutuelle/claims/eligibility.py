@@ -122,10 +122,9 @@ def _reachable(user, membership: Membership, provider: Organization | None, on: 
 def _care_level(provider: Organization | None) -> str:
     if provider is None:
         return ""
-    from mutuelle.providers.queries import provider_profile
+    from mutuelle.providers.queries import care_level_of
 
-    profile = provider_profile(provider)
-    return profile.care_level if profile else ""
+    return care_level_of(provider.pk)
 
 
 def _entitlements(answer: Answer, care_date: date, care_level: str) -> list[VersionEntitlements]:

@@ -133,6 +133,8 @@ def save_profile(
         "contact_person": contact_person.strip(),
         "address": address.strip(),
     }
+    clear_served_cache()  # the kept care levels
+    transaction.on_commit(clear_served_cache)
     profile = ProviderProfile.unscoped.filter(organization=provider).first()
     if profile is None:
         profile = ProviderProfile.unscoped.create(organization=provider, **values)

@@ -185,8 +185,27 @@ _SERVED: dict[tuple[int, date], tuple[float, frozenset[int]]] = {}
 SERVED_SECONDS = 60.0
 
 
+_LEVELS: dict[int, tuple[float, str]] = {}
+
+
 def clear_served_cache() -> None:
     _SERVED.clear()
+    _LEVELS.clear()
+
+
+def care_level_of(provider_id: int) -> str:
+    """The provider's care level ("" without a profile), kept a minute like mutuals_served."""
+    now = time.monotonic()
+    kept = _LEVELS.get(provider_id)
+    if kept is not None and now - kept[0] < SERVED_SECONDS:
+        return kept[1]
+    level = (
+        ProviderProfile.unscoped.filter(organization_id=provider_id)
+        .values_list("care_level", flat=True)
+        .first()
+    ) or ""
+    _LEVELS[provider_id] = (now, level)
+    return level
 
 
 def mutuals_served(provider_id: int, on: date) -> set[int]:
