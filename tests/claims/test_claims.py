@@ -151,9 +151,11 @@ def test_bad_input_is_refused_with_a_clear_reason(world):
 
 def test_a_clerk_cannot_claim_for_a_mutual_without_convention(world):
     from mutuelle.providers.models import Convention
+    from mutuelle.providers.queries import clear_served_cache
 
     home, _version = claims_world(world)
     Convention.unscoped.update(end=date(2026, 2, 1))
+    clear_served_cache()  # as saving a convention through providers.actions does
     with pytest.raises(ValidationError) as caught:
         new_claim(world, home, [("CONS-MG", 1, "2000")])
     assert caught.value.code == "claim.not_served"

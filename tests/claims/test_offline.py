@@ -132,8 +132,10 @@ def test_a_union_convention_serves_every_mutual_of_the_union_and_none_before_it_
         "s": {},
     }
     from mutuelle.providers.models import Convention
+    from mutuelle.providers.queries import clear_served_cache
 
     Convention.unscoped.update(start=date(2026, 1, 1))
+    clear_served_cache()  # as saving a convention through providers.actions does
     body = get_snapshot(client, world.clerk).json()
     assert body["m"] == [["MA", "Mutuelle de Keur Massar"], ["MA2", sibling.name]]
 
@@ -194,7 +196,10 @@ def test_the_snapshot_costs_the_same_queries_whatever_the_register_holds(world):
     a_side(world)
 
     def measure():
+        from mutuelle.providers.queries import clear_served_cache
+
         user = User.objects.get(pk=world.clerk.pk)  # no grants cached
+        clear_served_cache()  # nor the mutuals the provider serves: a cold snapshot each time
         with CaptureQueriesContext(connection) as queries:
             body = offline.snapshot(user)
         return len(queries), body
