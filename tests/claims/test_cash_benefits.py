@@ -135,6 +135,7 @@ def test_the_claims_officer_records_a_birth_on_screen_with_the_certificate(clien
     assert (claim.status, claim.covered, claim.units) == ("adjudicated", Decimal(40000), 2)
     page = client.get(answer["Location"]).content.decode()
     assert "Allocation de maternité" in page and "× 2" in page
+    assert "Droits vérifiés" not in page  # no care, no desk check to speak of
     # The same form sent twice records one claim; a provider's clerk may not record one.
     client.post(
         reverse("cash_benefit_new"),
