@@ -109,8 +109,10 @@ def test_bad_input_on_the_form_is_explained(client, world):
     assert client.get(reverse("claim_new")).status_code == 403
 
 
-def test_a_members_reimbursement_is_entered_with_the_receipt(client, world):
+def test_a_members_reimbursement_is_entered_with_the_receipt(client, world, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from mutuelle.claims import forms
 
     home, _version = claims_world(world)
     number = Membership.unscoped.get(person=home.head).number
@@ -123,8 +125,16 @@ def test_a_members_reimbursement_is_entered_with_the_receipt(client, world):
     )
     refused = client.post(reverse("claim_new"), data)
     assert refused.status_code == 200 and not Claim.unscoped.exists()
-    receipt = SimpleUploadedFile("recu.jpg", b"\xff\xd8\xff\xe0 receipt", content_type="image/jpeg")
-    answer = client.post(reverse("claim_new"), {**data, "receipt": receipt})
+
+    def receipt():
+        photo = b"\xff\xd8\xff\xe0 receipt"
+        return SimpleUploadedFile("recu.jpg", photo, content_type="image/jpeg")
+
+    monkeypatch.setattr(forms, "MAX_DOCUMENT", 5)  # the photo is too large: said, not stored
+    too_large = client.post(reverse("claim_new"), {**data, "receipt": receipt()})
+    assert "10 Mo au plus" in too_large.content.decode() and not Claim.unscoped.exists()
+    monkeypatch.undo()
+    answer = client.post(reverse("claim_new"), {**data, "receipt": receipt()})
     claim = Claim.unscoped.get()
     assert answer.status_code == 302 and claim.kind == "reimbursement"
     assert claim.receipt.name.endswith(".jpg") and claim.status in ("adjudicated", "in_review")

@@ -59,26 +59,50 @@ class EligibilityForm(forms.Form):
         return data
 
 
-class ClaimForm(forms.Form):
-    """The head of a claim; the lines are a formset (ClaimLineFormSet)."""
+MAX_DOCUMENT = 10 * 1024 * 1024  # a phone photo or a scanned PDF
 
-    provider = forms.ModelChoiceField(label=_("Provider"), queryset=Organization.unscoped.none())
-    number = forms.CharField(
+
+def _not_too_large(upload) -> None:
+    if upload.size > MAX_DOCUMENT:
+        raise forms.ValidationError(_("The file is too large (10 MB at most)."))
+
+
+def _document_field(label, required: bool) -> forms.FileField:
+    """A photo or scan attached to a claim (a receipt, a certificate)."""
+    return forms.FileField(
+        label=label,
+        required=required,
+        validators=[_not_too_large],
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
+
+
+def _member_number_field() -> forms.CharField:
+    """Typed or scanned (a USB scanner types a card's whole payload: hence the length)."""
+    return forms.CharField(
         label=_("Membership number"),
         max_length=400,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
     )
+
+
+def _day_field(label, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+
+class ClaimForm(forms.Form):
+    """The head of a claim; the lines are a formset (ClaimLineFormSet)."""
+
+    provider = forms.ModelChoiceField(label=_("Provider"), queryset=Organization.unscoped.none())
+    number = _member_number_field()
     kind = forms.ChoiceField(label=_("Kind"), choices=())
     visit_type = forms.ChoiceField(label=_("Visit type"), choices=())
-    care_from = forms.DateField(
-        label=_("First day of care"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-    )
-    care_to = forms.DateField(
-        label=_("Last day of care"),
-        required=False,
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-    )
+    care_from = _day_field(_("First day of care"))
+    care_to = _day_field(_("Last day of care"), required=False)
     diagnoses = forms.CharField(
         label=_("Diagnoses (ICD-10)"),
         max_length=200,
@@ -87,14 +111,10 @@ class ClaimForm(forms.Form):
     )
     letter_number = forms.CharField(label=_("Guarantee letter"), max_length=32, required=False)
     external_reference = forms.CharField(label=_("Invoice number"), max_length=64, required=False)
-    receipt = forms.FileField(
-        label=_("Receipt (a member's reimbursement: photo of what they paid)"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    receipt = _document_field(
+        _("Receipt (a member's reimbursement: photo of what they paid)"), required=False
     )
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    MAX_RECEIPT = 10 * 1024 * 1024  # a phone photo or a scanned PDF
 
     def __init__(self, *args, providers=(), **kwargs):
         from .models import ClaimKind, VisitType
@@ -122,11 +142,10 @@ class ClaimForm(forms.Form):
         start, end = data.get("care_from"), data.get("care_to")
         if start and end and end < start:
             self.add_error("care_to", _("The last day of care is before the first."))
-        receipt = data.get("receipt")
-        if data.get("kind") == "reimbursement" and not receipt:
+        # (A receipt already refused, too large, is not asked for again.)
+        missing = not data.get("receipt") and "receipt" not in self.errors
+        if data.get("kind") == "reimbursement" and missing:
             self.add_error("receipt", _("A member's reimbursement needs the receipt."))
-        elif receipt and receipt.size > self.MAX_RECEIPT:
-            self.add_error("receipt", _("The receipt is too large (10 MB at most)."))
         return data
 
 
@@ -157,29 +176,17 @@ class CashBenefitForm(forms.Form):
     """A cash benefit recorded by the mutual's staff: who, which benefit, when, how many units
     (births, days of incapacity), and the evidence (death or birth certificate, sick note)."""
 
-    number = forms.CharField(
-        label=_("Membership number"),
-        max_length=400,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
-    )
+    number = _member_number_field()
     benefit = forms.ChoiceField(label=_("Cash benefit"), choices=())
-    on = forms.DateField(
-        label=_("Date of the event (death, birth, first day of incapacity)"),
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-    )
+    on = _day_field(_("Date of the event (death, birth, first day of incapacity)"))
     units = forms.IntegerField(
         label=_("Births or days of incapacity (1 for a funeral grant)"),
         min_value=1,
         max_value=366,
         initial=1,
     )
-    evidence = forms.FileField(
-        label=_("Evidence (photo or scan of the certificate)"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
-    )
+    evidence = _document_field(_("Evidence (photo or scan of the certificate)"), required=True)
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    MAX_EVIDENCE = 10 * 1024 * 1024  # a phone photo or a scanned PDF
 
     def __init__(self, *args, **kwargs):
         from mutuelle.benefits.models import CashBenefit
@@ -187,9 +194,3 @@ class CashBenefitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["benefit"].choices = CashBenefit.choices
         self.fields["on"].initial = timezone.localdate()
-
-    def clean_evidence(self):
-        evidence = self.cleaned_data["evidence"]
-        if evidence.size > self.MAX_EVIDENCE:
-            raise forms.ValidationError(_("The evidence is too large (10 MB at most)."))
-        return evidence
